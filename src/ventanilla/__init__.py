@@ -1,0 +1,5 @@
+"""Ventanilla, an open-source ITIL service desk."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,15 @@
+"""REST API v1: one router; each app contributes its viewsets from ``<app>/api/urls.py``."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include("ventanilla.accounts.api.urls")),
+    path("", include("ventanilla.catalog.api.urls")),
+    path("", include("ventanilla.tickets.api.urls")),
+]

@@ -1,0 +1,16 @@
+"""Celery application. Workers and beat load their settings from Django (CELERY_* names)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ventanilla.settings")
+
+app = Celery("ventanilla")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic jobs live in code so every deployment has the same schedule (see ARCHITECTURE §1).
+app.conf.beat_schedule = {
+    "core-heartbeat": {"task": "ventanilla.core.tasks.heartbeat", "schedule": 60.0},
+}

@@ -1,0 +1,76 @@
+"""Helpers shared by the ticket services: conditional writes, timeline, permission checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ventanilla.core import changelog
+from ventanilla.core.errors import Conflict, NotFound, NotPermitted
+from ventanilla.core.models import ChangeAction
+from ventanilla.core.permissions import can
+
+from ..models import Ticket, TimelineEntry
+
+
+def require(actor: Any, action: str, ticket: Ticket) -> None:
+    """Refuse ``actor`` unless the permission engine allows ``action``; invisible tickets are 'not found'."""
+    if actor is None:  # system actions (mail ingestion, SLA worker, demo) act on the system's authority
+        return
+    if not can(actor, "view", ticket):
+        raise NotFound(_("Ticket not found."))
+    if action != "view" and not can(actor, action, ticket):
+        raise NotPermitted(_("You are not allowed to do this to this ticket."))
+
+
+def is_staff(actor: Any) -> bool:
+    return actor is None or bool(getattr(actor, "is_staff_side", False))
+
+
+def write(ticket: Ticket, fields: dict[str, Any], *, expect_status: str | None = None,
+          expect_version: int | None = None) -> None:
+    """Write ``fields`` with a conditional UPDATE so a concurrent change makes this one fail, not win.
+
+    A status change requires the row to still have the status this caller read; ``expect_version``
+    (optimistic locking for clients that send the version they saw) requires an untouched row.
+    """
+    before = changelog.serialize(ticket)
+    now = timezone.now()
+    qs = Ticket.objects.filter(pk=ticket.pk)
+    if expect_status is not None or "status" in fields:
+        qs = qs.filter(status=expect_status if expect_status is not None else ticket.status)
+    if expect_version is not None:
+        qs = qs.filter(version=expect_version)
+    updated = qs.update(**fields, version=F("version") + 1, updated_at=now)
+    if not updated:
+        raise Conflict(
+            _("The ticket was changed by someone else in the meantime. Reload it and try again."),
+            code="stale_ticket",
+        )
+    expressions = [name for name, value in fields.items() if hasattr(value, "resolve_expression")]
+    for name, value in fields.items():
+        if name not in expressions:
+            setattr(ticket, name, value)
+    if expressions:
+        ticket.refresh_from_db(fields=expressions)
+    ticket.version += 1
+    ticket.updated_at = now
+    changelog.record(ticket, ChangeAction.UPDATE, before, changelog.serialize(ticket))
+
+
+def timeline(ticket: Ticket, actor: Any, kind: str, *, public: bool = False, comment: Any = None,
+             **data: Any) -> TimelineEntry:
+    return TimelineEntry.objects.create(ticket=ticket, actor=actor if getattr(actor, "pk", None) else None,
+                                        kind=kind, public=public, comment=comment, data=data)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly representation of a field value for timeline entries."""
+    if hasattr(value, "pk"):
+        return {"id": value.pk, "name": str(value)}
+    if isinstance(value, list | tuple | set):
+        return sorted(str(v) for v in value)
+    return value
