@@ -13,4 +13,5 @@ app.autodiscover_tasks()
 # Periodic jobs live in code so every deployment has the same schedule (see ARCHITECTURE §1).
 app.conf.beat_schedule = {
     "core-heartbeat": {"task": "ventanilla.core.tasks.heartbeat", "schedule": 60.0},
+    "sla-tick": {"task": "ventanilla.sla.tasks.tick", "schedule": 30.0},
 }

@@ -45,7 +45,7 @@ def _embedded_secret() -> str:
     return _secret_file.read_text().strip()
 
 
-if not SECRET_KEY and _secret_file.exists():
+if not SECRET_KEY and EMBEDDED and _secret_file.exists():  # never a server's key: see ADR 0001
     SECRET_KEY = _secret_file.read_text().strip()
 if not SECRET_KEY and EMBEDDED and not TESTING:
     SECRET_KEY = _embedded_secret()
@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ventanilla.accounts",
     "ventanilla.catalog",
     "ventanilla.tickets",
+    "ventanilla.sla",
     "ventanilla.desk",
 ]
 
@@ -186,7 +187,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
 _node_modules = BASE_DIR / "node_modules"
 if _node_modules.exists():
     STATICFILES_DIRS.append(("vendor", _node_modules))
@@ -220,8 +221,30 @@ ATTACHMENT_FORBIDDEN_TYPES = env.list(
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 
 # --- Mail -----------------------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587 (see docs/admin/configuration.md).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_mail_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "file_path": _email.get("EMAIL_FILE_PATH"),
+    "timeout": env.int("EMAIL_TIMEOUT", default=30),
+}
+_mail_backend = _email["EMAIL_BACKEND"]
+_accepted = {
+    "django.core.mail.backends.smtp.EmailBackend": {"host", "port", "username", "password", "use_tls", "use_ssl",
+                                                     "timeout"},
+    "django.core.mail.backends.filebased.EmailBackend": {"file_path"},
+}.get(_mail_backend, set())
+MAILERS = {
+    "default": {
+        "BACKEND": _mail_backend,
+        "OPTIONS": {k: v for k, v in _mail_options.items() if k in _accepted and v not in (None, "")},
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ventanilla <desk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -282,7 +305,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Several models have a "kind"/"status" field; name the enums after their choice classes.
+        "TicketStatusEnum": "ventanilla.tickets.choices.Status",
+        "LinkKindEnum": "ventanilla.tickets.choices.LinkKind",
+        "TimelineKindEnum": "ventanilla.tickets.choices.TimelineKind",
+        "TicketTypeEnum": "ventanilla.tickets.choices.TicketType",
+        "SlaTargetKindEnum": "ventanilla.sla.choices.TargetKind",
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------------------

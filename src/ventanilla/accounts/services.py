@@ -94,7 +94,8 @@ def revoke_token(*, actor: Any, token: APIToken) -> APIToken:
 
 def authenticate_token(key: str) -> APIToken | None:
     """The usable token matching ``key``, or None. Constant-time comparison of the hash."""
-    parts = key.split("_")
+    # The random part is URL-safe base64 and may itself contain "_": split off prefix and id only.
+    parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = APIToken.objects.select_related("user", "user__organization").filter(prefix=parts[1]).first()

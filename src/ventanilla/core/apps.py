@@ -11,3 +11,7 @@ class CoreConfig(AppConfig):
         from . import changelog
 
         changelog.connect_signals()
+
+        from .search import signals as search_signals
+
+        search_signals.connect()

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from .context import current_actor, current_request_id
 from .models import ChangeAction, ChangeLogEntry, ChangeLoggedModel
@@ -63,6 +63,16 @@ def record(
     )
 
 
+def _on_pre_save(sender: type[models.Model], instance: models.Model, raw: bool, **kw: Any) -> None:
+    """Without a snapshot (Django admin, a plain ``save()``) read the stored row so the entry has a before."""
+    if raw or getattr(sender, "changelog_by_service", False) or instance._state.adding:
+        return
+    if getattr(instance, "_prechange_snapshot", None) is None:
+        stored = sender._base_manager.filter(pk=instance.pk).first()
+        if stored is not None:
+            instance._prechange_snapshot = serialize(stored)  # type: ignore[attr-defined]
+
+
 def _on_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool, **kw: Any) -> None:
     if raw or getattr(sender, "changelog_by_service", False):
         return
@@ -84,5 +94,7 @@ def connect_signals() -> None:
 
     for model in apps.get_models():
         if issubclass(model, ChangeLoggedModel):
+            pre_save.connect(_on_pre_save, sender=model,
+                             dispatch_uid=f"changelog-presave-{model._meta.label}")
             post_save.connect(_on_save, sender=model, dispatch_uid=f"changelog-save-{model._meta.label}")
             post_delete.connect(_on_delete, sender=model, dispatch_uid=f"changelog-del-{model._meta.label}")

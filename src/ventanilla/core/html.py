@@ -24,8 +24,11 @@ URL_SCHEMES = {"http", "https", "mailto", "cid", "data"}
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if tag == "img" and attr == "src" and not value.startswith(("cid:", "data:image/", "/")):
-        return None
+    if tag == "img" and attr == "src":
+        # Same-site paths only: "//host" and "/\\host" are remote (protocol-relative) to a browser.
+        local_path = value.startswith("/") and not value.startswith(("//", "/\\"))
+        if not (value.startswith(("cid:", "data:image/")) or local_path):
+            return None
     if attr == "href" and value.lower().startswith("data:"):
         return None
     return value

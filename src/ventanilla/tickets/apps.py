@@ -9,3 +9,4 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import rules  # noqa: F401
+        from .services import records  # noqa: F401  (priority-matrix cache invalidation)

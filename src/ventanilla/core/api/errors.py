@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -13,6 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 from ventanilla.core.errors import DomainError
+
+
+class RequestTooLarge(DomainError):
+    """The request body is bigger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+
+    code = "request_too_large"
+    http_status = 413
 
 _DRF_CODES = {
     exceptions.ParseError: "malformed_request",
@@ -53,6 +60,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["field"] = exc.field
         body.update({k: v for k, v in exc.extra.items() if v is not None})
         return Response(body, status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        # Django would answer these with an HTML page; API clients get the usual JSON body instead.
+        return exception_handler(RequestTooLarge(_("The request body is too large.")), context)
+    if isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(_("The request could not be read."))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or exc.messages)
     if isinstance(exc, Http404):

@@ -13,6 +13,7 @@ from ventanilla.core.errors import Conflict, NotFound, NotPermitted
 from ventanilla.core.models import ChangeAction
 from ventanilla.core.permissions import can
 
+from ..choices import FINAL
 from ..models import Ticket, TimelineEntry
 
 
@@ -39,8 +40,10 @@ def write(ticket: Ticket, fields: dict[str, Any], *, expect_status: str | None =
     """
     before = changelog.serialize(ticket)
     now = timezone.now()
-    qs = Ticket.objects.filter(pk=ticket.pk)
-    if expect_status is not None or "status" in fields:
+    # Closed and cancelled are final for every write, also one made from a copy read before the closing.
+    qs = Ticket.objects.filter(pk=ticket.pk).exclude(status__in=FINAL)
+    # The assignee is tied to the status (assigned ⇔ someone assigned), so it is guarded the same way.
+    if expect_status is not None or "status" in fields or "assignee" in fields:
         qs = qs.filter(status=expect_status if expect_status is not None else ticket.status)
     if expect_version is not None:
         qs = qs.filter(version=expect_version)
@@ -61,7 +64,7 @@ def write(ticket: Ticket, fields: dict[str, Any], *, expect_status: str | None =
     changelog.record(ticket, ChangeAction.UPDATE, before, changelog.serialize(ticket))
 
 
-def timeline(ticket: Ticket, actor: Any, kind: str, *, public: bool = False, comment: Any = None,
+def timeline(ticket: Ticket, actor: Any, kind: str, /, *, public: bool = False, comment: Any = None,
              **data: Any) -> TimelineEntry:
     return TimelineEntry.objects.create(ticket=ticket, actor=actor if getattr(actor, "pk", None) else None,
                                         kind=kind, public=public, comment=comment, data=data)

@@ -20,6 +20,7 @@ from ventanilla.core import events
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import NotPermitted, ValidationFailed
 from ventanilla.core.html import html_to_text, sanitize_html
+from ventanilla.sla import hooks
 
 from ..choices import FINAL, Channel, Status, TimelineKind
 from ..models import Attachment, Comment, Ticket
@@ -47,6 +48,9 @@ def add_comment(
     ticket awaiting them puts it back in progress.
     """
     require(actor, "comment", ticket)
+    if author is not None and actor is not None and author != actor and not is_staff(actor):
+        # Staff may log a reply on someone's behalf (phone, walk-in); a customer speaks only for themself.
+        raise NotPermitted(_("You can only write as yourself."), code="author_not_allowed")
     author = author or actor
     if not public and not is_staff(actor):
         raise NotPermitted(_("Only agents can write internal notes."), code="internal_note_not_allowed")
@@ -73,6 +77,7 @@ def add_comment(
         if not author_is_staff and ticket.status == Status.PENDING_CUSTOMER:
             fields["status"] = Status.IN_PROGRESS
         write(ticket, fields)  # always bumps version/updated_at: a reply is a change
+        hooks.comment_added(ticket, comment, actor=author)
         if "status" in fields:
             timeline(ticket, author, TimelineKind.STATUS, public=True, old=old_status, new=Status.IN_PROGRESS,
                      reason="customer_reply")
@@ -112,15 +117,33 @@ def _read(content: IO[bytes] | bytes) -> bytes:
     return content.read(limit + 1)
 
 
+# Executables puremagic names vaguely (or not at all): recognised first, by their own signatures, so they
+# map onto the forbidden types whatever the file is called.
+EXECUTABLE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x7fELF", "application/x-elf"),
+    (b"\xfe\xed\xfa\xce", "application/x-executable"),  # Mach-O 32-bit
+    (b"\xfe\xed\xfa\xcf", "application/x-executable"),  # Mach-O 64-bit
+    (b"\xce\xfa\xed\xfe", "application/x-executable"),
+    (b"\xcf\xfa\xed\xfe", "application/x-executable"),
+    (b"#!", "application/x-sh"),  # any script with an interpreter line
+)
+
+
 def sniff_content_type(data: bytes, filename: str) -> str:
     """Content type from the bytes, never from the uploader's claim; extension only for plain text."""
+    if data[:2] == b"MZ" and b"\0" in data[2:64]:  # DOS/PE header: .exe, .dll, .scr...
+        return "application/x-msdownload"
+    for signature, executable_type in EXECUTABLE_SIGNATURES:
+        if data.startswith(signature):
+            return executable_type
     try:
         matches = puremagic.magic_string(data[:8192], filename)
     except (puremagic.PureError, ValueError):
         matches = []
     if matches:
         best = max(matches, key=lambda m: m.confidence)
-        if best.mime_type:
+        # "text/plain" is only a guess: markup inside it (behind a BOM, say) is looked for below.
+        if best.mime_type and best.mime_type != "text/plain":
             return str(best.mime_type)
     head = data[:4096]
     if b"\0" not in head:
@@ -129,7 +152,7 @@ def sniff_content_type(data: bytes, filename: str) -> str:
         except UnicodeDecodeError:
             pass
         else:
-            lowered = head.lstrip().lower()
+            lowered = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()  # a BOM must not hide HTML
             if b"<svg" in lowered:
                 return "image/svg+xml"
             if lowered.startswith((b"<!doctype html", b"<html")) or b"<script" in lowered:

@@ -7,15 +7,18 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import Organization, Team, User
 from ventanilla.catalog.models import Service
 from ventanilla.core import changelog, events
 from ventanilla.core.context import acting_as
-from ventanilla.core.errors import NotPermitted, ValidationFailed
+from ventanilla.core.errors import Conflict, NotPermitted, ValidationFailed
 from ventanilla.core.html import html_to_text, sanitize_html
 from ventanilla.core.models import ChangeAction
+from ventanilla.sla import hooks
 
 from ..choices import (
     DEFAULT_PRIORITY_MATRIX,
@@ -33,6 +36,12 @@ from .common import is_staff, plain, require, timeline, write
 
 MATRIX_CACHE_KEY = "tickets:priority-matrix"
 TITLE_MAX = 200
+
+
+@receiver([post_save, post_delete], sender=PriorityMatrixEntry, dispatch_uid="tickets-priority-matrix-cache")
+def _forget_priority_matrix(**kwargs: Any) -> None:
+    """An edited matrix cell applies to the next ticket, not five minutes later (cache is shared)."""
+    cache.delete(MATRIX_CACHE_KEY)
 
 
 def priority_matrix() -> dict[tuple[int, int], int]:
@@ -157,7 +166,17 @@ def create_ticket(
         if team or queue or assignee or priority is not None:
             raise NotPermitted(_("Only agents can route, assign or prioritise tickets."),
                                code="routing_not_allowed")
+        if organization is not None and organization.pk != requester.organization_id:
+            raise ValidationFailed(_("The requester does not belong to this organisation."),
+                                   code="organization_mismatch", field="organization")
     organization = organization or requester.organization
+    watchers = list(watchers)
+    for watcher in watchers:
+        # A watcher sees the ticket: a customer of another organisation must never become one.
+        if watcher.is_customer and organization is not None and watcher.organization_id != organization.pk:
+            raise ValidationFailed(
+                _("%(user)s belongs to another organisation and cannot watch this ticket.") % {"user": watcher},
+                code="organization_mismatch", field="watchers")
     if queue is not None and team is None:
         team = queue.team
     if team is None and service is not None:
@@ -165,12 +184,12 @@ def create_ticket(
     _check_references(requester=requester, organization=organization, team=team, queue=queue,
                       assignee=assignee, service=service, category=category)
     computed = compute_priority(impact, urgency)
-    overridden = priority is not None and int(priority) != computed
-    if overridden:
+    if priority is not None:
         priority = _choice(priority, Priority, "priority")
-        if not priority_reason.strip():
-            raise ValidationFailed(_("Give a reason when you set the priority by hand."),
-                                   code="priority_reason_required", field="priority_reason")
+    overridden = priority is not None and priority != computed
+    if overridden and not priority_reason.strip():
+        raise ValidationFailed(_("Give a reason when you set the priority by hand."),
+                               code="priority_reason_required", field="priority_reason")
     with acting_as(actor), transaction.atomic():
         ticket = Ticket(
             type=ticket_type, title=title, description=description, description_html=description_html,
@@ -195,6 +214,7 @@ def create_ticket(
             from .assignment import auto_assign
 
             auto_assign(ticket, actor=actor)
+        hooks.ticket_created(ticket, actor=actor)
         events.emit("ticket.created", ticket_id=ticket.pk)
     return ticket
 
@@ -236,13 +256,15 @@ def update_ticket(*, actor: User | None, ticket: Ticket, changes: dict[str, Any]
     urgency = _choice(changes.get("urgency", ticket.urgency), Urgency, "urgency")
     new.update(impact=impact, urgency=urgency)
     computed = compute_priority(impact, urgency)
-    if "priority" in changes and changes["priority"] is not None and int(changes["priority"]) != computed:
+    wanted = changes.get("priority")
+    if wanted is not None:
+        wanted = _choice(wanted, Priority, "priority")
+    if wanted is not None and wanted != computed:
         reason = str(changes.get("priority_reason", "")).strip()
         if not reason:
             raise ValidationFailed(_("Give a reason when you set the priority by hand."),
                                    code="priority_reason_required", field="priority_reason")
-        new.update(priority=_choice(changes["priority"], Priority, "priority"), priority_overridden=True,
-                   priority_reason=reason)
+        new.update(priority=wanted, priority_overridden=True, priority_reason=reason)
     elif "priority" in changes or not ticket.priority_overridden:
         new.update(priority=computed, priority_overridden=False, priority_reason="")
     _check_references(
@@ -253,6 +275,13 @@ def update_ticket(*, actor: User | None, ticket: Ticket, changes: dict[str, Any]
     diffs = {k: v for k, v in new.items() if getattr(ticket, k) != v}
     old = {k: getattr(ticket, k) for k in diffs}
     with acting_as(actor), transaction.atomic():
+        if not diffs and expected_version is not None and not Ticket.objects.filter(
+            pk=ticket.pk, version=expected_version
+        ).exists():  # a stale client must not change the tags either
+            raise Conflict(
+                _("The ticket was changed by someone else in the meantime. Reload it and try again."),
+                code="stale_ticket",
+            )
         if diffs:
             write(ticket, {(f"{k}_id" if k in FK_FIELDS else k): (v.pk if k in FK_FIELDS and v else v)
                            for k, v in diffs.items()}, expect_version=expected_version)
@@ -268,6 +297,7 @@ def update_ticket(*, actor: User | None, ticket: Ticket, changes: dict[str, Any]
                          changes=[{"field": k, "old": plain(old[k]), "new": plain(diffs[k])} for k in shown])
         if "tags" in changes:
             set_tags(actor=actor, ticket=ticket, names=changes["tags"], checked=True)
+        hooks.ticket_updated(ticket, actor=actor, fields=diffs)
         if diffs:
             events.emit("ticket.updated", ticket_id=ticket.pk, fields=sorted(diffs))
     return ticket

@@ -10,6 +10,7 @@ from ventanilla.accounts.models import User
 from ventanilla.core import events
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import Conflict, ValidationFailed
+from ventanilla.sla import hooks
 
 from ..choices import FINAL, LinkKind, ResolutionCode, Status, TimelineKind
 from ..models import Attachment, Comment, Ticket, TicketLink, TimelineEntry
@@ -91,6 +92,7 @@ def merge_tickets(*, actor: User | None, source: Ticket, target: Ticket) -> Tick
                        "closed_at": timezone.now()},
               expect_status=old_status)
         write(target, {})
+        hooks.ticket_changed(source, actor=actor, reason="merged")
         timeline(source, actor, TimelineKind.MERGE, public=True, into=target.number, into_id=target.pk)
         timeline(source, actor, TimelineKind.STATUS, public=True, old=old_status, new=Status.CLOSED)
         timeline(target, actor, TimelineKind.MERGE, public=True, merged=source.number, merged_id=source.pk,

@@ -1,0 +1,130 @@
+"""Turning what a person typed into a safe query for each backend.
+
+User input never reaches a query language as syntax: it is cut into words (letters and digits only), and
+each word is passed as a bound parameter (PostgreSQL) or as a double-quoted FTS5 string (SQLite). Quotes,
+``AND``/``OR``/``NEAR(``, ``*`` and the like are therefore just text or dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ventanilla.tickets.choices import NUMBER_PREFIX
+
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 60
+# Prefix matching on very short words would walk a large part of the index for little benefit.
+MIN_PREFIX_LENGTH = 3
+MIN_STEM_LENGTH = 4
+
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER = re.compile(r"^\s*(?:(?P<prefix>[A-Za-z]{3})-?)?(?P<digits>\d{1,12})\s*$")
+# Query-side stemming for SQLite (FTS5 ships no Spanish stemmer): strip one common inflectional ending and
+# search the rest as a prefix. Longest endings first. Over-matching a little is better than missing.
+_SUFFIXES = (
+    "aciones",
+    "iciones",
+    "amente",
+    "ations",
+    "mente",
+    "acion",
+    "ación",
+    "ition",
+    "ings",
+    "ness",
+    "ing",
+    "ers",
+    "ies",
+    "ied",
+    "ion",
+    "ión",
+    "es",
+    "ed",
+    "er",
+    "ly",
+    "as",
+    "os",
+    "a",
+    "o",
+    "e",
+    "s",
+    "y",
+)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    terms: tuple[str, ...]
+    number: int | None  # a ticket id when the whole query looks like a ticket number
+
+    def __bool__(self) -> bool:
+        return bool(self.terms) or self.number is not None
+
+
+def parse(query: str) -> ParsedQuery:
+    text = unicodedata.normalize("NFC", query or "")[:500]
+    words = [w.lower()[:MAX_TERM_LENGTH] for w in _WORD.findall(text)]
+    # Keep order, drop repeats: the last word typed is the one that gets prefix matching.
+    terms = tuple(dict.fromkeys(words))[:MAX_TERMS]
+    return ParsedQuery(terms=terms, number=parse_number(text))
+
+
+def parse_number(text: str) -> int | None:
+    """``INC-000123``, ``inc000123``, ``000123`` or ``123`` → 123; None when it is not a ticket number."""
+    match = _NUMBER.match(text or "")
+    if not match:
+        return None
+    prefix = (match.group("prefix") or "").upper()
+    if prefix and prefix not in NUMBER_PREFIX.values():
+        return None
+    value = int(match.group("digits"))
+    return value if 0 < value < 2**63 else None
+
+
+def light_stem(word: str) -> str:
+    """A crude Spanish/English stem: the word less one inflectional ending, never shorter than 4 letters."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM_LENGTH:
+            return word[: -len(suffix)]
+    return word
+
+
+def fts5_match(terms: tuple[str, ...], *, columns: tuple[str, ...] | None = None) -> str:
+    """An FTS5 MATCH expression: every term required, each as a quoted prefix of its stem.
+
+    Stems are searched as prefixes ("impresoras" → ``"impresor"*`` finds "impresora"); the last term is a
+    prefix as typed, so a half-typed word still matches. Terms are quoted, so no input is FTS5 syntax.
+    """
+    parts = []
+    for index, term in enumerate(terms):
+        stem = light_stem(term)
+        last = index == len(terms) - 1
+        if stem != term or (last and len(term) >= MIN_PREFIX_LENGTH):
+            parts.append(f'"{stem}"*')
+        else:
+            parts.append(f'"{term}"')
+    expression = " ".join(parts)
+    if columns:
+        return "{" + " ".join(columns) + "} : (" + expression + ")"
+    return expression
+
+
+def pg_tsquery(terms: tuple[str, ...]) -> tuple[str, list[str]]:
+    """SQL (with parameters) for a tsquery requiring every term, each in Spanish or English.
+
+    ``to_tsquery`` applies each language's stemmer and stop words; a term that is a stop word in one
+    language simply drops out of that half. The last term is a prefix (``:*``) when long enough.
+    """
+    sql_parts: list[str] = []
+    params: list[str] = []
+    for index, term in enumerate(terms):
+        last = index == len(terms) - 1
+        value = f"{term}:*" if last and len(term) >= MIN_PREFIX_LENGTH else term
+        sql_parts.append(
+            "(to_tsquery('ventanilla_spanish'::regconfig, %s)"
+            " || to_tsquery('ventanilla_english'::regconfig, %s))"
+        )
+        params += [value, value]
+    return " && ".join(sql_parts), params

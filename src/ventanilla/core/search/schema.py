@@ -1,0 +1,263 @@
+"""The database side of ticket search: index storage and the triggers that keep it in step.
+
+The index is maintained by **database triggers**, not by Django signals, because the ticket services write
+with ``QuerySet.update()`` (conditional writes, merges that move comments) which fires no signal. A trigger
+sees every write — service, bulk load, raw SQL — so the index cannot drift.
+
+PostgreSQL: two hidden ``tsvector`` columns on ``tickets_ticket`` (unknown to the Django model on purpose,
+so no query ever selects them by accident), each GIN-indexed, plus a trigram GIN index on the title:
+
+* ``search_public`` — title (weight A), description (B) and public comments (C), in ``spanish`` and
+  ``english``. What a customer may search.
+* ``search_notes`` — NULL unless the ticket has internal notes; then ``search_public`` plus the notes (D).
+  An agent's condition is ``search_public @@ q OR search_notes @@ q``: two GIN index scans OR-ed in a
+  bitmap, and a query whose words are split between a reply and a note still matches.
+
+SQLite: an FTS5 table ``ticket_search_fts`` (rowid = ticket id; columns title, description, comments,
+notes). Customers' MATCH is limited to the first three columns with an FTS5 column filter.
+
+Changing anything here needs a new migration that applies the change: the first migration calls
+:func:`install` with the definitions of this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Long texts are cut before indexing: a tsvector is limited to 1 MB and a pasted log is no search material.
+MAX_INDEXED_CHARS = 100_000
+
+# Accent-insensitive copies of the built-in configurations: people type "telefono" for "teléfono".
+PG_CONFIGS = {
+    "ventanilla_spanish": ("spanish", "spanish_stem"),
+    "ventanilla_english": ("english", "english_stem"),
+}
+
+PG_INSTALL = [
+    *(
+        stmt
+        for name, (base, stem) in PG_CONFIGS.items()
+        for stmt in (
+            f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {name}",
+            f"CREATE TEXT SEARCH CONFIGURATION {name} (COPY = {base})",
+            f"ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR hword, hword_part, word "
+            f"WITH unaccent, {stem}",
+        )
+    ),
+    "ALTER TABLE tickets_ticket ADD COLUMN IF NOT EXISTS search_public tsvector, "
+    "ADD COLUMN IF NOT EXISTS search_notes tsvector",
+    f"""
+    CREATE OR REPLACE FUNCTION ventanilla_search_text(body text, weight "char") RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT setweight(
+            to_tsvector('ventanilla_spanish'::regconfig, left(coalesce(body, ''), {MAX_INDEXED_CHARS}))
+            || to_tsvector('ventanilla_english'::regconfig, left(coalesce(body, ''), {MAX_INDEXED_CHARS})),
+            weight)
+    $$
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION ventanilla_ticket_search_vectors(
+        p_id bigint, p_title text, p_description text, OUT v_public tsvector, OUT v_notes tsvector)
+    LANGUAGE plpgsql STABLE AS $$
+    DECLARE
+        public_text text;
+        note_text text;
+    BEGIN
+        v_public := ventanilla_search_text(p_title, 'A') || ventanilla_search_text(p_description, 'B');
+        SELECT left(string_agg(body, ' ' ORDER BY id) FILTER (WHERE public), {MAX_INDEXED_CHARS}),
+               left(string_agg(body, ' ' ORDER BY id) FILTER (WHERE NOT public), {MAX_INDEXED_CHARS})
+          INTO public_text, note_text
+          FROM tickets_comment WHERE ticket_id = p_id;
+        IF public_text IS NOT NULL THEN
+            v_public := v_public || ventanilla_search_text(public_text, 'C');
+        END IF;
+        v_notes := CASE WHEN note_text IS NULL THEN NULL
+                        ELSE v_public || ventanilla_search_text(note_text, 'D') END;
+    END $$
+    """,  # noqa: S608 - only module constants are interpolated
+    """
+    CREATE OR REPLACE FUNCTION ventanilla_ticket_search_reindex(p_id bigint) RETURNS void
+    LANGUAGE sql AS $$
+        UPDATE tickets_ticket t
+           SET (search_public, search_notes) = (
+               SELECT v.v_public, v.v_notes
+                 FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v)
+         WHERE t.id = p_id
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION ventanilla_ticket_search_trigger() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            -- A new ticket has no comments yet: skip the comment lookup (keeps bulk loads fast).
+            NEW.search_public := ventanilla_search_text(NEW.title, 'A')
+                                 || ventanilla_search_text(NEW.description, 'B');
+            NEW.search_notes := NULL;
+        ELSE
+            SELECT v.v_public, v.v_notes INTO NEW.search_public, NEW.search_notes
+              FROM ventanilla_ticket_search_vectors(NEW.id, NEW.title, NEW.description) v;
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION ventanilla_comment_search_trigger() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'DELETE' THEN
+            PERFORM ventanilla_ticket_search_reindex(NEW.ticket_id);
+        END IF;
+        IF TG_OP = 'DELETE' OR OLD.ticket_id IS DISTINCT FROM NEW.ticket_id THEN
+            PERFORM ventanilla_ticket_search_reindex(OLD.ticket_id);
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+    "DROP TRIGGER IF EXISTS ticket_search_insert ON tickets_ticket",
+    "CREATE TRIGGER ticket_search_insert BEFORE INSERT ON tickets_ticket "
+    "FOR EACH ROW EXECUTE FUNCTION ventanilla_ticket_search_trigger()",
+    "DROP TRIGGER IF EXISTS ticket_search_update ON tickets_ticket",
+    # Most writes (status, assignment, version bumps) leave the text alone and must not pay for indexing.
+    "CREATE TRIGGER ticket_search_update BEFORE UPDATE OF title, description ON tickets_ticket "
+    "FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title "
+    "OR OLD.description IS DISTINCT FROM NEW.description) "
+    "EXECUTE FUNCTION ventanilla_ticket_search_trigger()",
+    "DROP TRIGGER IF EXISTS comment_search ON tickets_comment",
+    "CREATE TRIGGER comment_search AFTER INSERT OR DELETE OR UPDATE OF body, public, ticket_id "
+    "ON tickets_comment FOR EACH ROW EXECUTE FUNCTION ventanilla_comment_search_trigger()",
+    # Backfill rows that existed before the index did.
+    "UPDATE tickets_ticket t SET (search_public, search_notes) = ("
+    "SELECT v.v_public, v.v_notes FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v) "
+    "WHERE t.search_public IS NULL",
+    "CREATE INDEX IF NOT EXISTS ticket_search_public_gin ON tickets_ticket USING gin (search_public)",
+    "CREATE INDEX IF NOT EXISTS ticket_search_notes_gin ON tickets_ticket USING gin (search_notes)",
+    "CREATE INDEX IF NOT EXISTS ticket_title_trgm ON tickets_ticket USING gin (title gin_trgm_ops)",
+]
+
+PG_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS comment_search ON tickets_comment",
+    "DROP TRIGGER IF EXISTS ticket_search_update ON tickets_ticket",
+    "DROP TRIGGER IF EXISTS ticket_search_insert ON tickets_ticket",
+    "DROP FUNCTION IF EXISTS ventanilla_comment_search_trigger()",
+    "DROP FUNCTION IF EXISTS ventanilla_ticket_search_trigger()",
+    "DROP FUNCTION IF EXISTS ventanilla_ticket_search_reindex(bigint)",
+    "DROP FUNCTION IF EXISTS ventanilla_ticket_search_vectors(bigint, text, text)",
+    'DROP FUNCTION IF EXISTS ventanilla_search_text(text, "char")',
+    "DROP INDEX IF EXISTS ticket_title_trgm",
+    "ALTER TABLE tickets_ticket DROP COLUMN IF EXISTS search_public, DROP COLUMN IF EXISTS search_notes",
+    *(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {name}" for name in PG_CONFIGS),
+]
+
+# SQLite: the comment columns are rebuilt from the comments table, so a moved or edited comment is right.
+_SQLITE_COMMENTS = """
+    UPDATE ticket_search_fts SET
+        comments = (SELECT coalesce(group_concat(body, ' '), '') FROM tickets_comment
+                     WHERE ticket_id = {ref}.ticket_id AND public),
+        notes = (SELECT coalesce(group_concat(body, ' '), '') FROM tickets_comment
+                  WHERE ticket_id = {ref}.ticket_id AND NOT public)
+     WHERE rowid = {ref}.ticket_id;
+"""
+
+SQLITE_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_search_fts USING fts5("
+    "title, description, comments, notes, tokenize = 'unicode61 remove_diacritics 2')"
+)
+
+# Triggers are also (re)created after every migrate: SQLite's table rebuild (ALTER of a column) drops them.
+SQLITE_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS ticket_search_ai AFTER INSERT ON tickets_ticket BEGIN "
+    "INSERT INTO ticket_search_fts (rowid, title, description, comments, notes) "
+    "VALUES (new.id, new.title, new.description, '', ''); END",
+    "CREATE TRIGGER IF NOT EXISTS ticket_search_au AFTER UPDATE OF title, description ON tickets_ticket "
+    "WHEN old.title IS NOT new.title OR old.description IS NOT new.description BEGIN "
+    "UPDATE ticket_search_fts SET title = new.title, description = new.description WHERE rowid = new.id; END",
+    "CREATE TRIGGER IF NOT EXISTS ticket_search_ad AFTER DELETE ON tickets_ticket BEGIN "
+    "DELETE FROM ticket_search_fts WHERE rowid = old.id; END",
+    "CREATE TRIGGER IF NOT EXISTS comment_search_ai AFTER INSERT ON tickets_comment BEGIN "
+    + _SQLITE_COMMENTS.format(ref="new")
+    + " END",
+    "CREATE TRIGGER IF NOT EXISTS comment_search_au "
+    "AFTER UPDATE OF body, public, ticket_id ON tickets_comment BEGIN "
+    + _SQLITE_COMMENTS.format(ref="new")
+    + _SQLITE_COMMENTS.format(ref="old")
+    + " END",
+    "CREATE TRIGGER IF NOT EXISTS comment_search_ad AFTER DELETE ON tickets_comment BEGIN "
+    + _SQLITE_COMMENTS.format(ref="old")
+    + " END",
+]
+
+SQLITE_REBUILD = [
+    "DELETE FROM ticket_search_fts",
+    "INSERT INTO ticket_search_fts (rowid, title, description, comments, notes) "
+    "SELECT t.id, t.title, t.description, "
+    "coalesce((SELECT group_concat(body, ' ') FROM tickets_comment c "
+    "WHERE c.ticket_id = t.id AND c.public), ''), "
+    "coalesce((SELECT group_concat(body, ' ') FROM tickets_comment c "
+    "WHERE c.ticket_id = t.id AND NOT c.public), '') "
+    "FROM tickets_ticket t",
+]
+
+SQLITE_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS ticket_search_ai",
+    "DROP TRIGGER IF EXISTS ticket_search_au",
+    "DROP TRIGGER IF EXISTS ticket_search_ad",
+    "DROP TRIGGER IF EXISTS comment_search_ai",
+    "DROP TRIGGER IF EXISTS comment_search_au",
+    "DROP TRIGGER IF EXISTS comment_search_ad",
+    "DROP TABLE IF EXISTS ticket_search_fts",
+]
+
+
+def _run(connection: Any, statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def install(connection: Any) -> None:
+    """Create the index, its triggers, and fill it from the existing tickets (idempotent)."""
+    if connection.vendor == "postgresql":
+        _run(connection, PG_INSTALL)
+    elif connection.vendor == "sqlite":
+        _run(connection, [SQLITE_TABLE, *SQLITE_TRIGGERS, *SQLITE_REBUILD])
+
+
+def uninstall(connection: Any) -> None:
+    if connection.vendor == "postgresql":
+        _run(connection, PG_UNINSTALL)
+    elif connection.vendor == "sqlite":
+        _run(connection, SQLITE_UNINSTALL)
+
+
+def ensure_triggers(connection: Any) -> None:
+    """Recreate SQLite triggers that a table rebuild dropped (PostgreSQL keeps them across ALTER TABLE)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'ticket_search_fts'")
+        if cursor.fetchone() is None:
+            return  # not migrated that far yet
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+            "('ticket_search_ai', 'ticket_search_au', 'ticket_search_ad', "
+            "'comment_search_ai', 'comment_search_au', 'comment_search_ad')"
+        )
+        if cursor.fetchone()[0] == len(SQLITE_TRIGGERS):
+            return
+    # Rows written while a trigger was missing may be stale: rebuild the whole index with the triggers.
+    _run(connection, [*SQLITE_TRIGGERS, *SQLITE_REBUILD])
+
+
+def rebuild(connection: Any) -> None:
+    """Recompute the whole index (after a bulk load with triggers disabled, or to repair it)."""
+    if connection.vendor == "postgresql":
+        _run(
+            connection,
+            [
+                "UPDATE tickets_ticket t SET (search_public, search_notes) = (SELECT v.v_public, v.v_notes "
+                "FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v)"
+            ],
+        )
+    elif connection.vendor == "sqlite":
+        _run(connection, SQLITE_REBUILD)

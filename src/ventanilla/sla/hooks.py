@@ -1,0 +1,51 @@
+"""The ticket services call these, one line each, so SLA reactions stay explicit (ARCHITECTURE §3.5).
+
+They run inside the ticket service's transaction: a ticket change and its SLA consequences commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ventanilla.tickets.models import Comment, Ticket
+
+from .choices import TargetKind
+
+# Changing any of these may select another policy.
+POLICY_FIELDS = frozenset({"priority", "service", "organization", "type"})
+
+
+def ticket_created(ticket: Ticket, *, actor: Any) -> None:
+    from .services import apply_sla
+
+    apply_sla(ticket, actor=actor, reason="created")
+
+
+def ticket_updated(ticket: Ticket, *, actor: Any, fields: Iterable[str]) -> None:
+    """After ``update_ticket``: recompute only when a field that selects the policy changed."""
+    if POLICY_FIELDS.intersection(fields):
+        from .services import apply_sla
+
+        apply_sla(ticket, actor=actor, reason="fields")
+
+
+def ticket_changed(ticket: Ticket, *, actor: Any, reason: str = "status") -> None:
+    """After a status change (transition, merge, assignment): pause, resume, meet, stop or re-arm."""
+    from .services import apply_sla
+
+    apply_sla(ticket, actor=actor, reason=reason)
+
+
+def comment_added(ticket: Ticket, comment: Comment, *, actor: Any) -> None:
+    """A public staff reply meets the first response and starts a new next-update cycle; a customer's reply
+    that moved the ticket out of "awaiting customer" resumes the clocks."""
+    from .services import apply_sla
+
+    author = comment.author
+    staff_reply = (
+        comment.public and author is not None and author.is_staff_side and author != ticket.requester
+    )
+    apply_sla(
+        ticket, actor=actor, reason="comment", rearm=[TargetKind.NEXT_UPDATE.value] if staff_reply else []
+    )
