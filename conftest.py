@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["ventanilla.testing.fixtures"]
+pytest_plugins = ["ventanilla.testing.fixtures", "ventanilla.testing.browser"]
 
 
 @pytest.fixture(scope="session")

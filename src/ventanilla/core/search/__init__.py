@@ -12,9 +12,10 @@ internal notes are left out (fail closed).
 Backends (see :mod:`.schema` and docs/adr/0002-search.md): PostgreSQL full-text search in Spanish and
 English plus trigram similarity on titles (typos); SQLite FTS5 with prefix matching of word stems.
 
-Paging: the relevance order suits a first page ("top N"). Keyset (cursor) pagination on ``-id``
-re-orders by id, which is fine: the match is a filter, so pages stay consistent and cheap; only the
-order within the result differs.
+Paging: the relevance order suits a first page ("top N") and only ranks the newest ``RANK_WINDOW``
+matches. Keyset (cursor) pagination on ``-id`` re-orders by id, which is fine: the match is a filter,
+so pages stay consistent and cheap; only the order within the result differs. Pass ``order=False``
+when paging by id (no rank is computed then).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from .schema import rebuild
 
 __all__ = ["index_ticket", "parse", "parse_number", "rebuild_index", "search_tickets"]
 
+# Relevance is computed for at most this many matches (the newest); older ones are not ranked.
+RANK_WINDOW = 500
 # An exact ticket-number hit ranks above any text match.
 NUMBER_BONUS = 1000.0
 # Trigram matching needs a few letters to mean anything, and it is the costliest part of a query.
@@ -82,6 +85,9 @@ def search_tickets(
     result = queryset.filter(condition)
     if not order:
         return result
+    # Rank only the newest RANK_WINDOW matches: ranking every hit of a common word costs seconds at 1M.
+    window = result.order_by("-id").values("pk")[:RANK_WINDOW]
+    result = queryset.filter(pk__in=window)
     rank: Any = TicketRank(parsed.terms, internal, fuzzy=fuzzy) if parsed.terms else Value(0.0)
     if parsed.number is not None:
         rank = rank + Case(

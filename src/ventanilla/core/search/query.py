@@ -115,16 +115,16 @@ def pg_tsquery(terms: tuple[str, ...]) -> tuple[str, list[str]]:
     """SQL (with parameters) for a tsquery requiring every term, each in Spanish or English.
 
     ``to_tsquery`` applies each language's stemmer and stop words; a term that is a stop word in one
-    language simply drops out of that half. The last term is a prefix (``:*``) when long enough.
+    language simply drops out of that half. No prefix matching here: PostgreSQL estimates ``:*`` terms
+    poorly, and at 1M tickets a wrong estimate makes it walk the whole table in id order looking for a
+    rare match (seconds). Stemming and the trigram match on titles cover most partial words.
     """
     sql_parts: list[str] = []
     params: list[str] = []
-    for index, term in enumerate(terms):
-        last = index == len(terms) - 1
-        value = f"{term}:*" if last and len(term) >= MIN_PREFIX_LENGTH else term
+    for term in terms:
         sql_parts.append(
             "(to_tsquery('ventanilla_spanish'::regconfig, %s)"
             " || to_tsquery('ventanilla_english'::regconfig, %s))"
         )
-        params += [value, value]
+        params += [term, term]
     return " && ".join(sql_parts), params

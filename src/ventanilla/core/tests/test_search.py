@@ -137,8 +137,11 @@ def test_title_typo(personas: Any, tickets: dict[str, Ticket]) -> None:
 
 
 def test_prefix_of_last_word(personas: Any, tickets: dict[str, Ticket]) -> None:
-    assert found(personas.manager, "certif") == [tickets["vpn"].pk]
-    assert found(personas.manager, "hoja blan") == [tickets["printer"].pk]
+    assert found(personas.manager, "certif") == [
+        tickets["vpn"].pk
+    ]  # a stem on PostgreSQL, a prefix on SQLite
+    if not POSTGRES:  # PostgreSQL does no prefix matching (planner estimates; see docs/adr/0002-search.md)
+        assert found(personas.manager, "hoja blan") == [tickets["printer"].pk]
 
 
 def test_relevance_then_newest(personas: Any, tickets: dict[str, Ticket]) -> None:
@@ -260,7 +263,9 @@ def test_query_building() -> None:
     assert fts5_match(("x",), columns=("title",)) == '{title} : ("x")'
 
 
-@pytest.mark.skipif(POSTGRES, reason="SQLite rebuilds tables on ALTER and drops their triggers; PostgreSQL does not")
+@pytest.mark.skipif(
+    POSTGRES, reason="SQLite rebuilds tables on ALTER and drops their triggers; PostgreSQL does not"
+)
 def test_sqlite_triggers_come_back_after_a_table_rebuild(personas: Any, tickets: dict[str, Ticket]) -> None:
     from ventanilla.core.search.schema import ensure_triggers
 

@@ -95,5 +95,6 @@ class TicketFilter(django_filters.FilterSet):
         return qs.filter(category__in=subtree.values("pk"))
 
     def filter_search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        # The queryset is already restricted by the permission engine; search only narrows it.
-        return search_tickets(qs, value)
+        # The queryset is already restricted by the permission engine; search only narrows it. The user
+        # decides whether internal notes are searched (never for customers); the cursor orders by id.
+        return search_tickets(qs, value, user=getattr(self.request, "user", None), order=False)

@@ -379,6 +379,15 @@ def test_search(api, personas):
     assert ids(api(personas.manager).get(f"{URL}?search={hit.number}")) == [hit.pk]
 
 
+def test_search_never_matches_internal_notes_for_customers(api, personas):
+    from ventanilla.tickets import services
+
+    ticket = make_ticket(personas.customer_a, actor=personas.customer_a, title="Screen flickers")
+    services.add_comment(actor=personas.agent_1, ticket=ticket, body="zanzibar firmware", public=False)
+    assert ids(api(personas.customer_a).get(f"{URL}?search=zanzibar")) == []
+    assert ids(api(personas.manager).get(f"{URL}?search=zanzibar")) == [ticket.pk]
+
+
 def test_ordering_and_cursor_pagination_walks_everything(api, personas):
     created = [make_ticket(personas.customer_a, title=f"T{i}").pk for i in range(7)]
     client = api(personas.manager)

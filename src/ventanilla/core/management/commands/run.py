@@ -161,9 +161,14 @@ class Command(BaseCommand):
             line = raw.decode(errors="replace").rstrip()
             if ready is not None and not ready.is_set() and line.endswith(WORKER_READY_MARK):
                 ready.set()
-            with self._output_lock:
-                self.stdout.write(f"{prefix} | {line}")
-                self.stdout.flush()
+            try:
+                with self._output_lock:
+                    self.stdout.write(f"{prefix} | {line}")
+                    self.stdout.flush()
+            except (BrokenPipeError, ValueError):
+                # Our own output is gone (e.g. the pipe reader died): keep draining so the child never
+                # blocks on a full pipe; the supervisor still stops everything properly.
+                continue
 
     def _check_port_free(self, host: str, port: int) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
