@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("ventanilla.catalog.api.urls")),
     path("", include("ventanilla.tickets.api.urls")),
     path("", include("ventanilla.sla.api.urls")),
+    path("", include("ventanilla.mail.api.urls")),
 ]

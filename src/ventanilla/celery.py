@@ -14,4 +14,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "core-heartbeat": {"task": "ventanilla.core.tasks.heartbeat", "schedule": 60.0},
     "sla-tick": {"task": "ventanilla.sla.tasks.tick", "schedule": 30.0},
+    "mail-process-pending": {"task": "ventanilla.mail.tasks.process_pending", "schedule": 60.0},
+    "mail-deliver": {"task": "ventanilla.mail.tasks.deliver", "schedule": 30.0},
+    "mail-imap-poll": {"task": "ventanilla.mail.tasks.imap_poll", "schedule": 60.0},
 }

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "ventanilla.tickets",
     "ventanilla.sla",
     "ventanilla.desk",
+    "ventanilla.mail",
+    "ventanilla.portal",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +249,14 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ventanilla <desk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Email channel (docs/admin/mail.md): inbound limits, threading and loop rules, outbox retries.
+MAIL_MAX_MESSAGE_BYTES = env.int("MAIL_MAX_MESSAGE_BYTES", default=50 * 1024 * 1024)
+MAIL_FALLBACK_CHARSET = env.str("MAIL_FALLBACK_CHARSET", default="windows-1252")
+MAIL_DOMAIN = env.str("MAIL_DOMAIN", default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost")
+MAIL_AUTOREPLY_LIMIT = env.int("MAIL_AUTOREPLY_LIMIT", default=5)  # acknowledgements per sender per day
+MAIL_OUTBOX_MAX_ATTEMPTS = env.int("MAIL_OUTBOX_MAX_ATTEMPTS", default=25)
+MAIL_REPLY_PLUS_ADDRESSING = env.bool("MAIL_REPLY_PLUS_ADDRESSING", default=True)
+MAIL_NOTIFY_ACK = env.bool("MAIL_NOTIFY_ACK", default=True)
 
 # --- Security -------------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -317,6 +327,13 @@ SPECTACULAR_SETTINGS = {
 
 # --- Domain settings ------------------------------------------------------------------------------------
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=14)
+# Customer portal (docs/admin/portal.md). Sign-up: "domains" (addresses of known organisation domains
+# only), "closed" (accounts are created by the desk) or "open" (anyone; customers without organisation).
+PORTAL_SIGNUP = env.str("PORTAL_SIGNUP", default="domains").strip().lower()
+if PORTAL_SIGNUP not in {"domains", "closed", "open"}:
+    raise ImproperlyConfigured("PORTAL_SIGNUP must be one of: domains, closed, open.")
+PORTAL_SIGN_IN_LINK_MINUTES = env.int("PORTAL_SIGN_IN_LINK_MINUTES", default=15)
+PORTAL_CONFIRM_LINK_HOURS = env.int("PORTAL_CONFIRM_LINK_HOURS", default=48)
 
 LOGGING = {
     "version": 1,

@@ -15,4 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("ventanilla.api_urls")),
     path("desk/", include("ventanilla.desk.urls")),
+    path("portal/", include("ventanilla.portal.urls")),
+    path("mail/", include("ventanilla.mail.urls")),
 ]

@@ -6,3 +6,6 @@ class DeskConfig(AppConfig):
     name = "ventanilla.desk"
     label = "desk"
     verbose_name = _("Agent workspace")
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401

@@ -17,14 +17,16 @@ Safe with several workers at once and across restarts:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .choices import EscalationAction, OutboxKind
+from .choices import EscalationAction, OutboxKind, OutboxState
 from .models import EscalationFiring, Outbox, TicketSlaTarget
 from .services import elapsed_at, policy_info, schedule
 
@@ -70,8 +72,45 @@ def _due_escalations(now: dt.datetime, batch: int) -> list[TicketSlaTarget]:
     return list(qs[:batch])
 
 
-def _fire_batch(targets: list[TicketSlaTarget], now: dt.datetime) -> list[Outbox]:
-    """Fire every reached, unfired rule of these (locked) targets and reschedule them.
+Row = tuple[Any, ...]
+OUTBOX_COLUMNS = ("kind", "action", "ticket_id", "target_id", "rule_id", "payload", "state", "attempts",
+                  "next_attempt_at", "last_error", "created_at")
+OUTBOX_TYPES = ("text", "text", "bigint", "bigint", "bigint", "jsonb", "text", "integer", "timestamptz", "text",
+                "timestamptz")
+FIRING_COLUMNS = ("ticket_id", "target_id", "rule_id", "cycle", "fired_at")
+FIRING_TYPES = ("bigint", "bigint", "bigint", "integer", "timestamptz")
+
+
+def _insert(table: str, columns: Sequence[str], rows: Sequence[Row], *, types: Sequence[str],
+            ignore_conflicts: bool = False, chunk: int = 2000) -> None:
+    """Multi-row INSERT without building model instances: the tick writes thousands of rows at once.
+
+    PostgreSQL gets one array per column (``unnest``), so a batch is one statement with a handful of
+    parameters; SQLite gets ``executemany``.
+    """
+    if not rows:
+        return
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){tail}"  # noqa: S608
+            for i in range(0, len(rows), chunk * 5):
+                part = rows[i:i + chunk * 5]
+                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks}){tail}"  # noqa: S608
+            cursor.executemany(sql, list(rows))
+
+
+def _outbox_rows(rows: Sequence[Row]) -> None:
+    _insert(Outbox._meta.db_table, OUTBOX_COLUMNS, rows, types=OUTBOX_TYPES)
+
+
+def _fire_batch(targets: list[TicketSlaTarget], now: dt.datetime) -> int:
+    """Fire every reached, unfired rule of these (locked) targets, write their outbox rows and reschedule.
 
     The targets are row-locked (PostgreSQL) or the transaction is exclusive (SQLite), so no other tick
     touches their firings meanwhile; the unique constraint on firings stays as the last guard.
@@ -81,12 +120,14 @@ def _fire_batch(targets: list[TicketSlaTarget], now: dt.datetime) -> list[Outbox
         target_id__in=[t.pk for t in targets]
     ).values_list("target_id", "cycle", "rule_id"):
         fired.setdefault((target_id, cycle), set()).add(rule_id)
-    firings: list[EscalationFiring] = []
-    rows: list[Outbox] = []
+    at = connection.ops.adapt_datetimefield_value(now)
+    firings: list[Row] = []
+    outbox: list[Row] = []
+    schedule_rows: list[tuple[int, dt.datetime | None]] = []
     for target in targets:
         info = policy_info(target.policy_id)
         if info is None:
-            target.escalate_at = None
+            schedule_rows.append((target.pk, None))
             continue
         done = fired.setdefault((target.pk, target.cycle), set())
         elapsed = elapsed_at(target, info.calendar, now)
@@ -96,47 +137,49 @@ def _fire_batch(targets: list[TicketSlaTarget], now: dt.datetime) -> list[Outbox
             if elapsed + 1e-6 < target.target_seconds * rule.threshold / 100:
                 continue
             done.add(rule.pk)
-            firings.append(EscalationFiring(ticket_id=target.ticket_id, target=target, rule=rule,
-                                            cycle=target.cycle))
-            rows.append(Outbox(
-                kind=OutboxKind.ESCALATION, action=rule.action, ticket_id=target.ticket_id, target=target,
-                rule=rule, next_attempt_at=now,
-                payload={"target": target.kind, "threshold": rule.threshold, "cycle": target.cycle,
-                         "team_id": rule.team_id},
-            ))
-        if target.last_started_at is None:
-            target.escalate_at = None
-            continue
-        schedule(target, info, now, fired=done)
-        if target.escalate_at is not None and target.escalate_at <= now:
-            target.escalate_at = None  # defensive: never leave a row that would be picked again at once
-    EscalationFiring.objects.bulk_create(firings, batch_size=2000)
-    TicketSlaTarget.objects.bulk_update(targets, ["escalate_at"], batch_size=1000)
-    return rows
+            firings.append((target.ticket_id, target.pk, rule.pk, target.cycle, at))
+            payload = {"target": target.kind, "threshold": rule.threshold, "cycle": target.cycle,
+                       "team_id": rule.team_id}
+            outbox.append((OutboxKind.ESCALATION.value, rule.action, target.ticket_id, target.pk, rule.pk,
+                           json.dumps(payload), OutboxState.PENDING.value, 0, at, "", at))
+        new: dt.datetime | None = None
+        if target.last_started_at is not None:
+            schedule(target, info, now, fired=done)
+            new = target.escalate_at
+            if new is not None and new <= now:
+                new = None  # defensive: never leave a row that would be picked again at once
+        schedule_rows.append((target.pk, new))
+    _insert(EscalationFiring._meta.db_table, FIRING_COLUMNS, firings, types=FIRING_TYPES, ignore_conflicts=True)
+    _outbox_rows(outbox)
+    table = _table()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS t SET escalate_at = v.at FROM "  # noqa: S608
+                "(SELECT unnest(%s::bigint[]) AS id, unnest(%s::timestamptz[]) AS at) AS v WHERE t.id = v.id",
+                [[pk for pk, _at in schedule_rows], [when for _pk, when in schedule_rows]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET escalate_at = %s WHERE id = %s",  # noqa: S608
+                [(connection.ops.adapt_datetimefield_value(when), pk) for pk, when in schedule_rows],
+            )
+    return len(outbox)
 
 
 def run_tick(now: dt.datetime | None = None, *, batch: int = BATCH) -> TickResult:
     """One pass: breach everything due and fire every due escalation, in batches of ``batch`` rows."""
     now = now or timezone.now()
     result = TickResult()
+    at = connection.ops.adapt_datetimefield_value(now)
     while True:
         with transaction.atomic():
             won = _flip_breaches(now, batch)
-            if won:
-                Outbox.objects.bulk_create(
-                    [
-                        Outbox(
-                            kind=OutboxKind.BREACH,
-                            action=EscalationAction.NOTIFY_ASSIGNEE,
-                            ticket_id=ticket_id,
-                            target_id=target_id,
-                            next_attempt_at=now,
-                            payload={"target": kind},
-                        )
-                        for target_id, ticket_id, kind in won
-                    ],
-                    batch_size=2000,
-                )
+            _outbox_rows([
+                (OutboxKind.BREACH.value, EscalationAction.NOTIFY_ASSIGNEE.value, ticket_id, target_id, None,
+                 json.dumps({"target": kind}), OutboxState.PENDING.value, 0, at, "", at)
+                for target_id, ticket_id, kind in won
+            ])
         result.breached += len(won)
         result.outbox += len(won)
         if len(won) < batch:
@@ -144,10 +187,9 @@ def run_tick(now: dt.datetime | None = None, *, batch: int = BATCH) -> TickResul
     while True:
         with transaction.atomic():
             due = _due_escalations(now, batch)
-            rows = _fire_batch(due, now) if due else []
-            result.escalated += len(rows)
-            Outbox.objects.bulk_create(rows, batch_size=2000)
-            result.outbox += len(rows)
+            fired = _fire_batch(due, now) if due else 0
+        result.escalated += fired
+        result.outbox += fired
         if len(due) < batch:
             break
     if result:

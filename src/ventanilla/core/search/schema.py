@@ -130,6 +130,10 @@ PG_INSTALL = [
     "UPDATE tickets_ticket t SET (search_public, search_notes) = ("
     "SELECT v.v_public, v.v_notes FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v) "
     "WHERE t.search_public IS NULL",
+    # Detailed word statistics: with the default target PostgreSQL misjudges rare words and walks the
+    # table in id order looking for them (3.6 s instead of 65 ms at 1M tickets, measured).
+    "ALTER TABLE tickets_ticket ALTER COLUMN search_public SET STATISTICS 1000, "
+    "ALTER COLUMN search_notes SET STATISTICS 1000",
     "CREATE INDEX IF NOT EXISTS ticket_search_public_gin ON tickets_ticket USING gin (search_public)",
     "CREATE INDEX IF NOT EXISTS ticket_search_notes_gin ON tickets_ticket USING gin (search_notes)",
     "CREATE INDEX IF NOT EXISTS ticket_title_trgm ON tickets_ticket USING gin (title gin_trgm_ops)",

@@ -8,6 +8,7 @@ from django import template
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.templatetags.static import static
+from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -33,6 +34,13 @@ def status_class(status: str) -> str:
 @register.filter
 def priority_class(priority: int) -> str:
     return PRIORITY_CLASSES.get(priority, "text-bg-light")
+
+
+@register.filter
+def capped_count(count: int, capped: bool = False) -> str:
+    """``1,000+`` for a count that stopped at its cap (see desk.queue.COUNT_CAP)."""
+    text = number_format(count, force_grouping=True)
+    return f"{text}+" if capped else text
 
 
 @functools.cache

@@ -70,7 +70,7 @@ def test_customer_cannot_write_an_internal_note(personas: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a)
     client = client_for(personas.customer_a)
     response = client.post(
-        reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "sneaky", "internal": "on"}, follow=True
+        reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "sneaky", "visibility": "note"}, follow=True
     )
     assert response.status_code == 200
     assert not ticket.comments.filter(public=False).exists()
@@ -80,7 +80,7 @@ def test_customer_cannot_write_an_internal_note(personas: Any) -> None:
 def test_reply_and_note_go_through_the_service(personas: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a)
     agent = client_for(personas.agent_1)
-    agent.post(reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "Checking", "internal": "on"})
+    agent.post(reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "Checking", "visibility": "note"})
     client_for(personas.customer_a).post(reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "Thanks"})
     assert list(ticket.comments.values_list("body", "public")) == [("Checking", False), ("Thanks", True)]
     assert ticket.timeline.filter(kind="note").exists()
@@ -146,25 +146,26 @@ def test_list_filters_and_search(personas: Any) -> None:
     assert client.get(reverse("desk:ticket-list"), {"status": "bogus", "before": "x"}).status_code == 200
 
 
-def test_keyset_pagination(personas: Any, settings: Any) -> None:
-    from ventanilla.desk import views
+def test_keyset_pagination(personas: Any, monkeypatch: Any) -> None:
+    from ventanilla.desk import queue
 
     tickets = [
         make_ticket(personas.customer_a, actor=personas.customer_a, title=f"Ticket {n}") for n in range(5)
     ]
-    original = views.PAGE_SIZE
-    views.PAGE_SIZE = 2
-    try:
-        client = client_for(personas.manager)
-        first = client.get(reverse("desk:ticket-list"))
-        assert [t.pk for t in first.context["tickets"]] == [tickets[4].pk, tickets[3].pk]
-        second = client.get(reverse("desk:ticket-list") + first.context["next_url"])
-        assert [t.pk for t in second.context["tickets"]] == [tickets[2].pk, tickets[1].pk]
-        last = client.get(reverse("desk:ticket-list") + second.context["next_url"])
-        assert [t.pk for t in last.context["tickets"]] == [tickets[0].pk]
-        assert last.context["next_url"] == ""
-    finally:
-        views.PAGE_SIZE = original
+    monkeypatch.setattr(queue, "PAGE_SIZE", 2)
+    client = client_for(personas.manager)
+    first = client.get(reverse("desk:ticket-list"))
+    assert [t.pk for t in first.context["tickets"]] == [tickets[4].pk, tickets[3].pk]
+    assert first.context["prev_url"] == ""
+    second = client.get(reverse("desk:ticket-list") + first.context["next_url"])
+    assert [t.pk for t in second.context["tickets"]] == [tickets[2].pk, tickets[1].pk]
+    last = client.get(reverse("desk:ticket-list") + second.context["next_url"])
+    assert [t.pk for t in last.context["tickets"]] == [tickets[0].pk]
+    assert last.context["next_url"] == ""
+    # Going back from the last page returns the page before it, in the same order.
+    back = client.get(reverse("desk:ticket-list") + last.context["prev_url"])
+    assert [t.pk for t in back.context["tickets"]] == [tickets[2].pk, tickets[1].pk]
+    assert back.context["next_url"] and back.context["prev_url"]
 
 
 @pytest.mark.parametrize("who", ["agent_1", "customer_manager_a", "manager"])

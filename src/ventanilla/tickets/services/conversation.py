@@ -20,6 +20,7 @@ from ventanilla.core import events
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import NotPermitted, ValidationFailed
 from ventanilla.core.html import html_to_text, sanitize_html
+from ventanilla.mail import hooks as mail_hooks
 from ventanilla.sla import hooks
 
 from ..choices import FINAL, Channel, Status, TimelineKind
@@ -78,6 +79,7 @@ def add_comment(
             fields["status"] = Status.IN_PROGRESS
         write(ticket, fields)  # always bumps version/updated_at: a reply is a change
         hooks.comment_added(ticket, comment, actor=author)
+        mail_hooks.comment_added(ticket, comment, actor=author)
         if "status" in fields:
             timeline(ticket, author, TimelineKind.STATUS, public=True, old=old_status, new=Status.IN_PROGRESS,
                      reason="customer_reply")

@@ -15,6 +15,7 @@ from ventanilla.accounts.models import User
 from ventanilla.core import events
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import Conflict, ValidationFailed
+from ventanilla.mail import hooks as mail_hooks
 from ventanilla.sla import hooks
 
 from ..choices import CUSTOMER_TRANSITIONS, TRANSITIONS, ResolutionCode, Status, TimelineKind
@@ -100,6 +101,7 @@ def transition_ticket(
     with acting_as(actor), transaction.atomic():
         write(ticket, fields, expect_status=old, expect_version=expected_version)
         hooks.ticket_changed(ticket, actor=actor, reason="status")
+        mail_hooks.status_changed(ticket, old=old, new=to, actor=actor)
         entry = {"old": old, "new": to}
         if reason:
             entry["reason"] = reason

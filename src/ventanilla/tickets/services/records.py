@@ -18,6 +18,7 @@ from ventanilla.core.context import acting_as
 from ventanilla.core.errors import Conflict, NotPermitted, ValidationFailed
 from ventanilla.core.html import html_to_text, sanitize_html
 from ventanilla.core.models import ChangeAction
+from ventanilla.mail import hooks as mail_hooks
 from ventanilla.sla import hooks
 
 from ..choices import (
@@ -215,6 +216,7 @@ def create_ticket(
 
             auto_assign(ticket, actor=actor)
         hooks.ticket_created(ticket, actor=actor)
+        mail_hooks.ticket_created(ticket, actor=actor)
         events.emit("ticket.created", ticket_id=ticket.pk)
     return ticket
 

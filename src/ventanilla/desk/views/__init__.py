@@ -1,0 +1,43 @@
+"""The agent workspace: queue, ticket page, bulk actions, saved views, "Log a contact".
+
+Every read goes through the permission engine (objects outside it answer 404) and every write through
+services; refusals from the services reach the agent as messages.
+"""
+
+from .contact import caller_search, log_contact
+from .queue import bulk_action, delete_view, save_view, ticket_list
+from .ticket import (
+    macro_preview,
+    ticket_assign,
+    ticket_changed,
+    ticket_comment,
+    ticket_detail,
+    ticket_link,
+    ticket_merge,
+    ticket_tags,
+    ticket_take,
+    ticket_transition,
+    ticket_unlink,
+    ticket_version,
+)
+
+__all__ = [
+    "bulk_action",
+    "caller_search",
+    "delete_view",
+    "log_contact",
+    "macro_preview",
+    "save_view",
+    "ticket_assign",
+    "ticket_changed",
+    "ticket_comment",
+    "ticket_detail",
+    "ticket_link",
+    "ticket_list",
+    "ticket_merge",
+    "ticket_tags",
+    "ticket_take",
+    "ticket_transition",
+    "ticket_unlink",
+    "ticket_version",
+]

@@ -1,0 +1,26 @@
+"""The ticket services call these, one line each, inside their transaction (ARCHITECTURE §3.5, §3.7).
+
+So a notification's outbox row commits together with the change it reports, or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ticket_created(ticket: Any, *, actor: Any) -> None:
+    from .outbound import on_ticket_created
+
+    on_ticket_created(ticket, actor=actor)
+
+
+def comment_added(ticket: Any, comment: Any, *, actor: Any) -> None:
+    from .outbound import on_comment_added
+
+    on_comment_added(ticket, comment, actor=actor)
+
+
+def status_changed(ticket: Any, *, old: str, new: str, actor: Any) -> None:
+    from .outbound import on_status_changed
+
+    on_status_changed(ticket, old=old, new=new, actor=actor)

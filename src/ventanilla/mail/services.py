@@ -1,0 +1,438 @@
+"""The inbound pipeline: store the raw message durably, then process it exactly once.
+
+``store_message`` is all an MTA pipe, the LMTP/SMTP receiver and the IMAP poller do before they say
+"accepted": one INSERT, committed (and fsynced) before they answer. ``process_message`` runs in a worker;
+it turns one pending row into a ticket, a comment or a bounce note and marks the row done in the same
+transaction, so a crash at any point leaves the row pending and it is processed once after restart.
+A message that cannot be processed is quarantined with its reason and can be replayed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.parser import BytesHeaderParser
+from email import policy
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ventanilla.accounts.models import User
+from ventanilla.accounts.services import create_user
+from ventanilla.core.context import acting_as
+from ventanilla.core.errors import DomainError
+from ventanilla.tickets.choices import FINAL, Channel, LinkKind, Status
+from ventanilla.tickets.models import Ticket
+
+from .choices import InboundState, OutboundState, Outcome, Source, UntrustedTagPolicy
+from .models import Bounce, InboundMessage, Mailbox, OutboundMessage
+from .parsing import BounceReport, ParsedMessage, message_ids, parse_message
+from .quotes import strip_reply, strip_reply_html
+from .threading import Thread, find_thread
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+class MessageRefused(Exception):
+    """The message can never be stored (empty, not a message, too large): EX_DATAERR / 5xx."""
+
+
+class TemporaryFailure(Exception):
+    """The message cannot be stored right now (database down): EX_TEMPFAIL / 4xx, the sender retries."""
+
+
+class Quarantine(Exception):
+    """Processing refused this message for a reason an administrator should see."""
+
+
+@dataclass
+class InboundContext:
+    """What the outbound hooks need to know about the mail being processed (same transaction)."""
+
+    message: InboundMessage
+    parsed: ParsedMessage
+    suppress_ack: bool = False
+    notified: list[int] = field(default_factory=list)
+
+
+_current: ContextVar[InboundContext | None] = ContextVar("ventanilla_mail_inbound", default=None)
+
+
+def current_inbound() -> InboundContext | None:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def _inbound(ctx: InboundContext) -> Iterator[None]:
+    token = _current.set(ctx)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+# --- storing --------------------------------------------------------------------------------------------
+
+def mailbox_named(name: str) -> Mailbox:
+    mailbox = Mailbox.objects.filter(name=name, is_active=True).first()
+    if mailbox is None:
+        raise TemporaryFailure(_("No active mailbox is called “%(name)s”.") % {"name": name})
+    return mailbox
+
+
+def mailbox_for_recipient(address: str) -> Mailbox | None:
+    """The mailbox an envelope recipient belongs to (``support+token@x`` is ``support@x``)."""
+    local, _sep, domain = address.strip().strip("<>").lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    return Mailbox.objects.filter(address__iexact=f"{local}@{domain}", is_active=True).first()
+
+
+def _check(raw: bytes) -> str:
+    if not raw or not raw.strip():
+        raise MessageRefused(_("The message is empty."))
+    if len(raw) > settings.MAIL_MAX_MESSAGE_BYTES:
+        raise MessageRefused(_("The message is larger than %(n)d bytes.") % {"n": settings.MAIL_MAX_MESSAGE_BYTES})
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:256 * 1024])
+    if not headers.keys() or not any(k.lower() in ("from", "date", "message-id", "subject", "to", "sender")
+                                     for k in headers.keys()):
+        raise MessageRefused(_("This is not an email message (no header section)."))
+    return (message_ids(str(headers.get("Message-ID") or "")) or [""])[0][:490]
+
+
+def store_message(raw: bytes, *, source: str = Source.STDIN, mailbox: Mailbox | None = None,
+                  envelope_recipients: list[str] | None = None) -> tuple[InboundMessage, bool]:
+    """Store ``raw`` durably (committed) unless it is already stored; returns (row, newly stored).
+
+    Raises MessageRefused for what must be refused and TemporaryFailure when the database cannot take it.
+    """
+    message_id = _check(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    key = f"mid:{message_id}" if message_id else f"sha:{digest}"
+    try:
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            # WAL with synchronous=NORMAL may lose the last commit on power loss; accepted mail must not.
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA synchronous=FULL")
+        existing = InboundMessage.objects.filter(dedup_key=key).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                row = InboundMessage.objects.create(
+                    mailbox=mailbox, source=source, dedup_key=key[:300], sha256=digest, message_id=message_id,
+                    raw=raw, size=len(raw), envelope_recipients=envelope_recipients or [],
+                )
+        except IntegrityError:  # the same message arriving twice at the same moment
+            return InboundMessage.objects.get(dedup_key=key[:300]), False
+    except DatabaseError as exc:
+        raise TemporaryFailure(_("The message store is unavailable: %(error)s") % {"error": exc}) from exc
+    _kick_processing(row.pk)
+    return row, True
+
+
+def _kick_processing(pk: int) -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # tests and `--now` process explicitly; the periodic sweep catches everything else
+    try:
+        from .tasks import process_inbound
+
+        process_inbound.delay(pk)
+    except Exception:  # broker down: the row is stored; the periodic sweep will process it
+        logger.warning("could not enqueue inbound message %s; the sweep will pick it up", pk, exc_info=True)
+
+
+# --- processing -----------------------------------------------------------------------------------------
+
+def process_pending(limit: int = 500) -> int:
+    """Process stored messages that are still pending (after a crash, a lost task, a replay)."""
+    done = 0
+    for pk in InboundMessage.objects.filter(state=InboundState.PENDING).order_by("id") \
+            .values_list("pk", flat=True)[:limit]:
+        if process_message(pk) is not None:
+            done += 1
+    return done
+
+
+def process_message(pk: int) -> InboundMessage | None:
+    """Process one stored message if it is still pending; None if someone else did or is doing it.
+
+    Transient database errors propagate (the row stays pending); any other failure quarantines it.
+    """
+    try:
+        with transaction.atomic():
+            qs = InboundMessage.objects.filter(pk=pk, state=InboundState.PENDING)
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            row = qs.select_related("mailbox").first()
+            if row is None:
+                return None
+            parsed = parse_message(bytes(row.raw))
+            ctx = InboundContext(message=row, parsed=parsed)
+            with _inbound(ctx), acting_as(None):
+                outcome = _apply(row, parsed)
+            InboundMessage.objects.filter(pk=row.pk).update(
+                state=InboundState.DONE, outcome=outcome.outcome, ticket=outcome.ticket, comment=outcome.comment,
+                sender=outcome.sender, notes=parsed.notes + outcome.notes, reason="",
+                from_address=parsed.from_address[:320], subject=parsed.subject[:300],
+                processed_at=timezone.now(), attempts=F("attempts") + 1,
+            )
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        reason = exc.message if isinstance(exc, DomainError) else str(exc)
+        if not isinstance(exc, Quarantine | DomainError):
+            logger.exception("inbound message %s failed; quarantined", pk)
+            reason = f"{type(exc).__name__}: {exc}"
+        quarantine(pk, str(reason))
+    return InboundMessage.objects.filter(pk=pk).first()
+
+
+def quarantine(pk: int, reason: str) -> None:
+    InboundMessage.objects.filter(pk=pk, state=InboundState.PENDING).update(
+        state=InboundState.QUARANTINED, reason=reason[:5000], attempts=F("attempts") + 1,
+        processed_at=timezone.now())
+
+
+def replay(message: InboundMessage, *, actor: Any = None) -> InboundMessage | None:
+    """Put a quarantined message back in the queue and process it now."""
+    InboundMessage.objects.filter(pk=message.pk, state=InboundState.QUARANTINED).update(
+        state=InboundState.PENDING, reason="")
+    return process_message(message.pk)
+
+
+@dataclass
+class Result:
+    outcome: str
+    ticket: Ticket | None = None
+    comment: Any = None
+    sender: User | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _default_mailbox() -> Mailbox | None:
+    return Mailbox.objects.filter(is_active=True).order_by("id").first()
+
+
+def _customer(address: str, name: str, mailbox: Mailbox | None) -> User:
+    user = User.objects.filter(email__iexact=address).first()
+    if user is None:
+        # Same as accounts.services.get_or_create_customer, with the mailbox's language for new people;
+        # create_user attaches an organisation only on an exact domain match.
+        fields: dict[str, Any] = {"language": mailbox.language} if mailbox else {}
+        user = create_user(actor=None, email=address, full_name=name[:200], **fields)
+    return user
+
+
+def _apply(row: InboundMessage, parsed: ParsedMessage) -> Result:
+    if parsed.our_loop:
+        return Result(Outcome.LOOP, notes=[_("Our own notification came back; ignored.")])
+    if parsed.bounce:
+        return _bounce(row, parsed)
+    if not parsed.from_address:
+        raise Quarantine(_("The sender could not be determined: %(why)s.") % {"why": parsed.sender_problem})
+    mailbox = row.mailbox or _default_mailbox()
+    if mailbox is not None and parsed.from_address == mailbox.address.lower():
+        return Result(Outcome.LOOP, notes=[_("Mail from our own address; ignored.")])
+    sender = User.objects.filter(email__iexact=parsed.from_address).first()
+    thread = find_thread(parsed, sender, row.envelope_recipients)
+    if sender is None and parsed.auto in ("auto_replied", "bulk") and thread.ticket is None:
+        return Result(Outcome.IGNORED, notes=[_("Automatic or bulk mail from an unknown sender; no ticket.")])
+    if sender is None:
+        sender = _customer(parsed.from_address, parsed.from_name, mailbox)
+        thread = find_thread(parsed, sender, row.envelope_recipients)
+    if not sender.is_active:
+        raise Quarantine(_("The sender's account (%(email)s) is disabled.") % {"email": sender.email})
+    ctx = current_inbound()
+    if ctx is not None and parsed.auto:
+        ctx.suppress_ack = True  # RFC 3834: never answer automatic mail automatically
+    ticket = thread.ticket
+    if ticket is None:
+        if parsed.is_out_of_office:
+            return Result(Outcome.IGNORED, sender=sender, notes=[_("Out-of-office reply to no ticket.")])
+        return _new_ticket(parsed, sender, mailbox)
+    if parsed.is_out_of_office:
+        return _note(ticket, parsed, sender, Outcome.AUTO_REPLY,
+                     _("Automatic reply from %(email)s (it does not change the ticket):")
+                     % {"email": sender.email})
+    if sender.is_staff_side and not thread.trusted:
+        return _note(ticket, parsed, sender, Outcome.UNTRUSTED,
+                     _("Unverified email claiming to be from agent %(email)s (no valid reply token for this "
+                       "address). It was not sent to the customer:") % {"email": sender.email})
+    if not thread.trusted:
+        if thread.via == "token":
+            # A stranger answering a mail forwarded to them: keep it for the agents, tell nobody else.
+            return _note(ticket, parsed, sender, Outcome.UNTRUSTED,
+                         _("Email from %(email)s, who is not a participant of this ticket. It was not sent to "
+                           "the customer:") % {"email": sender.email})
+        if mailbox is not None and mailbox.untrusted_tag_policy == UntrustedTagPolicy.QUARANTINE:
+            raise Quarantine(_("%(email)s referred to ticket %(number)s but is not a participant of it.")
+                             % {"email": sender.email, "number": ticket.number})
+        return _new_ticket(parsed, sender, mailbox)
+    return _reply(ticket, parsed, sender, mailbox)
+
+
+def _body(parsed: ParsedMessage, *, strip: bool) -> tuple[str, str]:
+    text = parsed.text
+    html = parsed.html
+    if strip:
+        stripped = strip_reply(text)
+        text = stripped or text
+        if html:
+            from ventanilla.core.html import html_to_text, sanitize_html
+
+            cut = sanitize_html(strip_reply_html(html))
+            html = cut if html_to_text(cut).strip() else html
+            if html_to_text(html).strip() and not stripped:
+                text = html_to_text(html)
+            elif stripped and len(html_to_text(html)) > 3 * len(stripped) + 200:
+                html = ""  # the HTML cut missed the quote; the stripped text is the better view
+    return text, html
+
+
+def _with_notes(text: str, notes: list[str]) -> str:
+    if not notes:
+        return text
+    return (text + "\n\n" if text else "") + "\n".join(f"[{note}]" for note in notes)
+
+
+def _files(parsed: ParsedMessage, notes: list[str]) -> list[tuple[str, bytes]]:
+    """Attachments the ticket core will accept; the others are left out with a note (mail still accepted)."""
+    from ventanilla.tickets.services import sniff_content_type
+    from ventanilla.tickets.services.conversation import safe_filename
+
+    files: list[tuple[str, bytes]] = []
+    limit = settings.ATTACHMENT_MAX_BYTES
+    for part in parsed.attachments:
+        name = safe_filename(part.filename)
+        if part.inline and part.content_type.startswith("image/") and len(part.data) < 64:
+            continue
+        if len(part.data) > limit:
+            notes.append(_("The attachment “%(name)s” (%(size)d MB) is larger than the %(limit)d MB limit and "
+                           "was not kept.") % {"name": name, "size": len(part.data) // (1024 * 1024),
+                                               "limit": limit // (1024 * 1024)})
+            continue
+        if not part.data:
+            continue
+        kind = sniff_content_type(part.data, name)
+        if kind in settings.ATTACHMENT_FORBIDDEN_TYPES:
+            notes.append(_("The attachment “%(name)s” (%(type)s) is a type that is not accepted and was not "
+                           "kept.") % {"name": name, "type": kind})
+            continue
+        files.append((name, part.data))
+    return files
+
+
+def _new_ticket(parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, *,
+                follow_up_of: Ticket | None = None) -> Result:
+    from ventanilla.tickets.services import add_attachment, create_ticket, link_tickets
+
+    notes: list[str] = []
+    files = _files(parsed, notes)
+    text, html = _body(parsed, strip=follow_up_of is not None)
+    if follow_up_of is not None:
+        notes.insert(0, _("Follow-up of %(number)s, which is already closed.") % {"number": follow_up_of.number})
+    title = parsed.subject.strip() or (text.strip().splitlines() or [""])[0][:120].strip() or _("(no subject)")
+    watchers = _cc_watchers(parsed, sender, mailbox, notes)
+    ticket = create_ticket(
+        actor=None, requester=sender, title=title[:200], channel=Channel.EMAIL,
+        type=mailbox.ticket_type if mailbox else "incident",
+        description=_with_notes(text, notes + parsed.notes), description_html=html,
+        team=mailbox.team if mailbox else None, queue=mailbox.queue if mailbox else None, watchers=watchers,
+    )
+    for name, data in files:
+        add_attachment(actor=None, ticket=ticket, filename=name, content=data)
+    if follow_up_of is not None:
+        link_tickets(actor=None, source=ticket, target=follow_up_of, kind=LinkKind.RELATED)
+    return Result(Outcome.FOLLOW_UP if follow_up_of else Outcome.TICKET, ticket=ticket, sender=sender, notes=notes)
+
+
+def _cc_watchers(parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, notes: list[str]) -> list[User]:
+    if mailbox is None or not mailbox.cc_as_watchers or not parsed.cc:
+        return []
+    ours = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    watchers: list[User] = []
+    for address in parsed.cc[:20]:
+        local, _sep, domain = address.partition("@")
+        if address == sender.email.lower() or f"{local.split('+')[0]}@{domain}" in ours:
+            continue
+        user = _customer(address, "", mailbox)
+        if not user.is_active:
+            continue
+        if user.is_customer and sender.organization_id and user.organization_id != sender.organization_id:
+            notes.append(_("%(email)s was in Cc but belongs to another organisation; not added as a watcher.")
+                         % {"email": address})
+            continue
+        watchers.append(user)
+    return watchers
+
+
+def _reply(ticket: Ticket, parsed: ParsedMessage, sender: User, mailbox: Mailbox | None) -> Result:
+    from ventanilla.tickets.services import add_comment, transition_ticket
+
+    if ticket.status in FINAL or (ticket.status == Status.RESOLVED and sender.pk == ticket.requester_id
+                                  and not _within_reopen_window(ticket)):
+        return _new_ticket(parsed, sender, mailbox, follow_up_of=ticket)
+    notes: list[str] = []
+    files = _files(parsed, notes)
+    text, html = _body(parsed, strip=True)
+    comment = add_comment(actor=None, author=sender, ticket=ticket, body=_with_notes(text, notes + parsed.notes),
+                          body_html=html, public=True, channel=Channel.EMAIL, files=files)
+    if ticket.status == Status.RESOLVED and sender.pk == ticket.requester_id:
+        ticket.refresh_from_db()
+        transition_ticket(actor=None, ticket=ticket, to=Status.IN_PROGRESS, reason="customer_reply")
+        return Result(Outcome.REOPENED, ticket=ticket, comment=comment, sender=sender, notes=notes)
+    return Result(Outcome.COMMENT, ticket=ticket, comment=comment, sender=sender, notes=notes)
+
+
+def _within_reopen_window(ticket: Ticket) -> bool:
+    return ticket.resolved_at is None or \
+        timezone.now() - ticket.resolved_at <= timedelta(days=settings.REOPEN_WINDOW_DAYS)
+
+
+def _note(ticket: Ticket, parsed: ParsedMessage, sender: User, outcome: str, intro: str) -> Result:
+    """An internal note (never sent to customers, changes no status) holding the mail's text."""
+    from ventanilla.tickets.services import add_comment
+
+    if ticket.status in FINAL:
+        return Result(Outcome.IGNORED, ticket=ticket, sender=sender,
+                      notes=[_("The ticket is closed; the message is kept here only.")])
+    text, _html = _body(parsed, strip=True)
+    comment = add_comment(actor=None, ticket=ticket, body=f"{intro}\n\n{text}".strip(), public=False,
+                          channel=Channel.EMAIL)
+    return Result(outcome, ticket=ticket, comment=comment, sender=sender)
+
+
+def _bounce(row: InboundMessage, parsed: ParsedMessage) -> Result:
+    """Record which address failed, on the outbound message and ticket it concerns; never a ticket."""
+    from ventanilla.tickets.services import add_comment
+
+    outbound = OutboundMessage.objects.filter(message_id__in=parsed.bounced_message_ids).first() \
+        if parsed.bounced_message_ids else None
+    reports = parsed.bounce_reports
+    if not reports and outbound is not None:  # a bounce that names no address fails the one we sent to
+        reports = [BounceReport(address=outbound.to_address, action="failed")]
+    ticket = outbound.ticket if outbound is not None else None
+    failed = [r for r in reports if r.action in ("failed", "delayed", "")]
+    for report in reports:
+        Bounce.objects.create(inbound=row, address=report.address, action=report.action, status=report.status,
+                              diagnostic=report.diagnostic, outbound=outbound, ticket=ticket,
+                              user=User.objects.filter(email__iexact=report.address).first())
+    if outbound is not None and any(r.action == "failed" for r in reports):
+        OutboundMessage.objects.filter(pk=outbound.pk).update(state=OutboundState.BOUNCED)
+    if ticket is not None and failed and ticket.status not in FINAL:
+        lines = [_("Mail to %(address)s could not be delivered (%(status)s) %(diagnostic)s")
+                 % {"address": r.address, "status": r.status or r.action, "diagnostic": r.diagnostic}
+                 for r in failed]
+        add_comment(actor=None, ticket=ticket, body="\n".join(lines), public=False, channel=Channel.EMAIL)
+    return Result(Outcome.BOUNCE, ticket=ticket)

@@ -1,0 +1,1 @@
+"""Customer portal pages. Reads go through the permission engine (404 outside it), writes through services."""
