@@ -38,7 +38,7 @@ run: setup
 	@exec $(VENTANILLA) run --host "$(HOST)" --port "$(PORT)"
 
 test: setup
-	@$(VENTANILLA) compilecatalogs -v0
+	@VENTANILLA_TESTING=1 $(VENTANILLA) compilecatalogs -v0
 	@$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass." >&2; fi; exit $$rc; }
 
 setup: venv python-deps npm-deps

@@ -52,15 +52,21 @@ def bench_calendar(n: int) -> None:
 
     from ventanilla.sla.calendar import Calendar
 
-    cal = Calendar.build(time_zone="Europe/Madrid", weekly={d: [("09:00", "14:00"), ("15:00", "18:00")]
-                                                             for d in range(5)}, country="ES", subdivision="MD")
+    cal = Calendar.build(
+        time_zone="Europe/Madrid",
+        weekly={d: [("09:00", "14:00"), ("15:00", "18:00")] for d in range(5)},
+        country="ES",
+        subdivision="MD",
+    )
     rng = random.Random(4)
     base = dt.datetime(2025, 1, 1, tzinfo=ZoneInfo("Europe/Madrid"))
     starts = [base + dt.timedelta(seconds=rng.randrange(3 * 365 * 86400)) for _ in range(n)]
     durations = [dt.timedelta(minutes=rng.randrange(1, 5 * 8 * 60)) for _ in range(n)]
     short = [dt.timedelta(minutes=rng.randrange(1, 4 * 60)) for _ in range(n)]
-    for label, spans in (("calendar add(), up to 5 business days", durations),
-                         ("calendar add(), up to 4 business hours", short)):
+    for label, spans in (
+        ("calendar add(), up to 5 business days", durations),
+        ("calendar add(), up to 4 business hours", short),
+    ):
         cal.engine()._cache.clear()
         started = time.perf_counter()
         for start, duration in zip(starts, spans, strict=True):
@@ -88,50 +94,73 @@ def setup_data(tickets: int, backfill: int) -> None:
     if Ticket.objects.exclude(title__startswith=TITLE).exists():
         sys.exit("This database holds tickets the benchmark did not make; use a dedicated database.")
     org, _ = Organization.objects.get_or_create(name="SLA bench customer")
-    requester, _ = User.objects.get_or_create(email="sla-bench@example.test",
-                                              defaults={"full_name": "SLA bench", "organization": org})
+    requester, _ = User.objects.get_or_create(
+        email="sla-bench@example.test", defaults={"full_name": "SLA bench", "organization": org}
+    )
     policy = SlaPolicy.objects.filter(name="SLA bench").first()
     if policy is None:
         calendar = save_calendar(
-            actor=None, data={"name": "SLA bench office", "time_zone": "Europe/Madrid", "holiday_country": "ES",
-                              "holiday_subdivision": "MD"},
+            actor=None,
+            data={
+                "name": "SLA bench office",
+                "time_zone": "Europe/Madrid",
+                "holiday_country": "ES",
+                "holiday_subdivision": "MD",
+            },
             intervals=[(d, dt.time(9), dt.time(14)) for d in range(5)]
-            + [(d, dt.time(15), dt.time(18)) for d in range(5)])
-        policy = save_policy(actor=None, data={"name": "SLA bench", "calendar": calendar,
-                                               "first_response_minutes": 60, "resolution_minutes": 480},
-                             escalations=[RuleSpec("resolution", 50, EscalationAction.NOTIFY_TEAM_LEAD)])
+            + [(d, dt.time(15), dt.time(18)) for d in range(5)],
+        )
+        policy = save_policy(
+            actor=None,
+            data={
+                "name": "SLA bench",
+                "calendar": calendar,
+                "first_response_minutes": 60,
+                "resolution_minutes": 480,
+            },
+            escalations=[RuleSpec("resolution", 50, EscalationAction.NOTIFY_TEAM_LEAD)],
+        )
     have = Ticket.objects.count()
     if have < tickets:
         print(f"generating {tickets - have:,} tickets …", flush=True)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""INSERT INTO tickets_ticket (created_at, updated_at, type, title, description, description_html,
-                    status, impact, urgency, priority, priority_overridden, priority_reason, channel, requester_id,
+                f"""INSERT INTO tickets_ticket (created_at, updated_at, type, title, description,
+                    description_html,
+                    status, impact, urgency, priority, priority_overridden, priority_reason,
+                    channel, requester_id,
                     organization_id, resolution_code, resolution_note, reopen_count, version)
                 SELECT now() - (g %% 900) * interval '1 minute', now(), 'incident', '{TITLE} ' || g, '', '',
-                    CASE WHEN g %% 3 = 0 THEN 'in_progress' ELSE 'new' END, 4, 3, 4, false, '', 'portal', %s, %s,
+                    CASE WHEN g %% 3 = 0 THEN 'in_progress' ELSE 'new' END, 4, 3, 4, false, '',
+                    'portal', %s, %s,
                     '', '', 0, 1
-                FROM generate_series(%s, %s) g""",  # noqa: S608
-                [requester.pk, org.pk, have + 1, tickets])
+                FROM generate_series(%s, %s) g""",
+                [requester.pk, org.pk, have + 1, tickets],
+            )
         print(f"  … {time.perf_counter() - started:.1f} s", flush=True)
     if not TicketSlaTarget.objects.exists():
         ids = list(Ticket.objects.order_by("pk").values_list("pk", flat=True)[:backfill])
         started = time.perf_counter()
         written = backfill_targets(Ticket.objects.filter(pk__lte=ids[-1]))
         elapsed = time.perf_counter() - started
-        print(f"{'targets computed (backfill_targets)':48s} {len(ids) / elapsed:>12,.0f} tickets/s  "
-              f"({len(ids):,} tickets, {written:,} targets, {elapsed:.1f} s)", flush=True)
+        print(
+            f"{'targets computed (backfill_targets)':48s} {len(ids) / elapsed:>12,.0f} tickets/s  "
+            f"({len(ids):,} tickets, {written:,} targets, {elapsed:.1f} s)",
+            flush=True,
+        )
         print("inserting the other targets …", flush=True)
         with connection.cursor() as cursor:
             cursor.execute(
-                """INSERT INTO sla_ticketslatarget (ticket_id, kind, policy_id, target_seconds, elapsed_seconds,
+                """INSERT INTO sla_ticketslatarget (ticket_id, kind, policy_id, target_seconds,
+                    elapsed_seconds,
                     last_started_at, due_at, cycle, breach_count, created_at, updated_at)
                 SELECT t.id, k.kind, %s, CASE k.kind WHEN 'first_response' THEN 3600 ELSE 28800 END, 0, now(),
                     now() + interval '1 day', 1, 0, now(), now()
                 FROM tickets_ticket t CROSS JOIN (VALUES ('first_response'), ('resolution')) k(kind)
                 WHERE t.id > %s""",
-                [policy.pk, ids[-1]])
+                [policy.pk, ids[-1]],
+            )
     reset()
     vacuum()
 
@@ -155,12 +184,15 @@ def reset() -> None:
         cursor.execute(
             """UPDATE sla_ticketslatarget SET breached_at = NULL, breach_count = 0, met_at = NULL,
                  paused_since = NULL, stopped_at = NULL, elapsed_seconds = 0,
-                 last_started_at = CASE WHEN ticket_id %% 100 = 1 THEN now() - interval '5 days' ELSE now() END,
-                 due_at = CASE WHEN kind = 'first_response' AND ticket_id %% 100 = 0 THEN now() - interval '1 minute'
+                 last_started_at = CASE WHEN ticket_id %% 100 = 1 THEN now() - interval '5 days'
+                                        ELSE now() END,
+                 due_at = CASE WHEN kind = 'first_response' AND ticket_id %% 100 = 0
+                                    THEN now() - interval '1 minute'
                                ELSE now() + interval '1 day' + (ticket_id %% 1000) * interval '1 minute' END,
                  escalate_at = CASE WHEN kind <> 'resolution' THEN NULL
                                     WHEN ticket_id %% 100 = 1 THEN now() - interval '1 minute'
-                                    ELSE now() + interval '12 hours' + (ticket_id %% 1000) * interval '1 minute' END
+                                    ELSE now() + interval '12 hours'
+                                         + (ticket_id %% 1000) * interval '1 minute' END
                WHERE breached_at IS NOT NULL OR (kind = 'first_response' AND ticket_id %% 100 = 0)
                   OR (kind = 'resolution' AND (escalate_at IS NULL OR ticket_id %% 100 = 1))
                   OR due_at IS NULL OR due_at < now() + interval '1 hour'
@@ -181,12 +213,16 @@ def bench_tick() -> None:
     started = time.perf_counter()
     result = run_tick()
     elapsed = time.perf_counter() - started
-    print(f"{'tick, 1% due':48s} {elapsed:>12.2f} s        ({open_tickets:,} open tickets, {targets:,} targets: "
-          f"{result.breached:,} breached, {result.escalated:,} escalations, "
-          f"{Outbox.objects.count():,} outbox rows)")
+    print(
+        f"{'tick, 1% due':48s} {elapsed:>12.2f} s        "
+        f"({open_tickets:,} open tickets, {targets:,} targets: "
+        f"{result.breached:,} breached, {result.escalated:,} escalations, "
+        f"{Outbox.objects.count():,} outbox rows)"
+    )
     started = time.perf_counter()
     assert not run_tick()
-    print(f"{'tick, none due, right after (before vacuum)':48s} {(time.perf_counter() - started) * 1000:>12.2f} ms")
+    after = (time.perf_counter() - started) * 1000
+    print(f"{'tick, none due, right after (before vacuum)':48s} {after:>12.2f} ms")
     vacuum()
     runs = []
     for _ in range(20):
@@ -194,14 +230,18 @@ def bench_tick() -> None:
         idle = run_tick()
         runs.append(time.perf_counter() - started)
         assert not idle
-    print(f"{'tick, none due (median of 20)':48s} {statistics.median(runs) * 1000:>12.2f} ms       "
-          f"(max {max(runs) * 1000:.2f} ms) on {connection.vendor}")
+    print(
+        f"{'tick, none due (median of 20)':48s} {statistics.median(runs) * 1000:>12.2f} ms       "
+        f"(max {max(runs) * 1000:.2f} ms) on {connection.vendor}"
+    )
     for name, plan in explain_idle_tick().items():
         print(f"EXPLAIN {name} probe:\n  " + plan.replace("\n", "\n  "))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--backfill", type=int, default=100_000)
     parser.add_argument("--calls", type=int, default=200_000)

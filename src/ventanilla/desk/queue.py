@@ -12,12 +12,15 @@ the page itself, and "1,000+" tells an agent as much as "734,112" does. Counting
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.db import OperationalError, connections, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.cache import cache
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -38,6 +41,9 @@ from .choices import Sort
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
+SIDEBAR_CAP = 100
+COUNT_BUDGET_MS = 30
+COUNT_CACHE_SECONDS = 60
 LIST_RELATED = ("requester", "organization", "team", "assignee")
 ME, MINE, NONE = "me", "mine", "none"
 OPEN_STATUSES = [s for s in Status.values if s in OPEN]
@@ -120,6 +126,22 @@ class QueueFilterForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         return {k: v for k, v in cleaned.items() if v not in (None, "", [], ())}
+
+
+    def menus(self) -> list[dict[str, Any]]:
+        """The multi-select filters as plain data: rendering ~150 checkboxes through the widget
+        templates costs more than the whole queue query, so the template prints these directly."""
+        menus = []
+        for name in self.MULTI:
+            if name not in self.fields:
+                continue
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            chosen = set(self.data.getlist(name)) if self.is_bound else set()
+            options = [(str(value), label, str(value) in chosen) for value, label in field.choices]
+            menus.append({"name": name, "label": field.label, "options": options,
+                          "selected": sum(1 for option in options if option[2])})
+        return menus
 
 
 def _lenient(data: QueryDict | Mapping[str, Any], multi: tuple[str, ...]) -> QueryDict:
@@ -247,14 +269,30 @@ class Page:
 
     @property
     def count_label(self) -> str:
-        text = number_format(min(self.count, COUNT_CAP), force_grouping=True)
+        text = number_format(self.count, force_grouping=True)
         return f"{text}+" if self.capped else text
 
 
-def capped_count(qs: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
-    """(count, capped): at most ``cap + 1`` rows are counted."""
+def capped_count(qs: QuerySet[Any], cap: int | None = None,
+                 budget_ms: int | None = None) -> tuple[int | None, bool]:
+    """(count, capped): at most ``cap + 1`` rows are counted.
+
+    A selective filter that is not served by an index still scans many rows to find ``cap`` matches,
+    so on PostgreSQL the count also gets a time budget; past it the answer is (None, True): "many".
+    """
     cap = cap or COUNT_CAP
-    n = qs.order_by().values("pk")[: cap + 1].count()
+    budget_ms = COUNT_BUDGET_MS if budget_ms is None else budget_ms
+    counted = qs.order_by().values("pk")[: cap + 1]
+    if connections[qs.db].vendor != "postgresql" or not budget_ms:
+        n = counted.count()
+        return min(n, cap), n > cap
+    try:
+        with transaction.atomic(using=qs.db), connections[qs.db].cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [f"{int(budget_ms)}ms"])
+            n = counted.count()
+            cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+    except OperationalError:  # cancelled by the budget; the savepoint rollback also undoes SET LOCAL
+        return None, True
     return min(n, cap), n > cap
 
 
@@ -278,7 +316,14 @@ def paginate(qs: QuerySet[Ticket], sort: str, *, after: str = "", before: str = 
         fetched.reverse()
     has_next = more if not reverse else True
     has_prev = position is not None and (more if reverse else True)
-    count, capped = capped_count(qs) if with_count else (0, False)
+    if not with_count:
+        count, capped = 0, False
+    elif not more and position is None:
+        count, capped = len(fetched), False  # the first page holds them all: no count query needed
+    else:
+        exact, capped = capped_count(qs)
+        # Past the time budget the page itself is the lower bound we know.
+        count = exact if exact is not None else len(fetched)
     return Page(
         tickets=fetched,
         next_cursor=spec.cursor(fetched[-1]) if fetched and has_next else "",
@@ -297,6 +342,8 @@ class QueueView:
     sort: str = Sort.NEWEST
     shared_with: str = ""
     saved_id: int | None = None
+    count: int | None = None
+    capped: bool = False
 
     @property
     def query(self) -> str:
@@ -321,10 +368,32 @@ def query_params(data: QueryDict) -> dict[str, list[str]]:
     return {k: [v for v in data.getlist(k) if v] for k in data if k not in NOT_FILTERS and any(data.getlist(k))}
 
 
-def view_count(view: QueueView, user: User, base: QuerySet[Ticket]) -> tuple[int, bool]:
+def view_count(view: QueueView, user: User, base: QuerySet[Ticket]) -> tuple[int | None, bool]:
     # A view's parameters are applied without building the form: its choice lists cost queries, and
     # apply_filters ignores values that match nothing anyway.
-    return capped_count(apply_filters(base, params_to_filters(view.params, user), user))
+    return capped_count(apply_filters(base, params_to_filters(view.params, user), user), cap=SIDEBAR_CAP)
+
+
+def _count_key(user: User, view: QueueView) -> str:
+    return f"desk:view-count:{user.pk}:{hashlib.sha256(view.query.encode()).hexdigest()[:24]}"
+
+
+def cached_counts(user: User, views: list[QueueView]) -> bool:
+    """Fill ``view.count``/``view.capped`` from the cache; True when every view had one."""
+    found = cache.get_many([_count_key(user, v) for v in views])
+    for view in views:
+        view.count, view.capped = found.get(_count_key(user, view), (None, False))
+    return len(found) == len(views)
+
+
+def count_views(user: User, views: list[QueueView], base: QuerySet[Ticket]) -> None:
+    """Count every view (capped, time-boxed) and keep the numbers for a minute: the sidebar is on
+    every queue page an agent opens, its numbers need not be fresher than that."""
+    fresh = {}
+    for view in views:
+        view.count, view.capped = view_count(view, user, base)
+        fresh[_count_key(user, view)] = (view.count, view.capped)
+    cache.set_many(fresh, COUNT_CACHE_SECONDS)
 
 
 def params_to_filters(params: Mapping[str, list[str]], user: User) -> dict[str, Any]:

@@ -66,7 +66,9 @@ class ParsedMessage:
     bounced_message_ids: list[str] = field(default_factory=list)
     forwarded: bool = False
     stripped_headers: list[str] = field(default_factory=list)
-    language: str = ""
+    calendar: list[str] = field(default_factory=list)
+    text_from_html: bool = False
+    html_raw: str = ""  # unsanitised (quote markers live in class/id attributes); never shown
 
     @property
     def is_out_of_office(self) -> bool:
@@ -274,6 +276,10 @@ def _delivery_status(part: Message, result: ParsedMessage) -> None:
 
 def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str], *, in_report: bool) -> None:
     ctype = msg.get_content_type()
+    if ctype == "message/delivery-status":  # its blocks look like parts; they are not
+        result.bounce = True
+        _delivery_status(msg, result)
+        return
     if msg.is_multipart() and ctype != "message/rfc822":
         report = ctype == "multipart/report"
         if ctype == "multipart/alternative":
@@ -326,7 +332,7 @@ def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str]
         return
     if ctype == "text/calendar":
         text = decode_text(msg, result.notes)
-        plain.append("\n" + _calendar_summary(text))
+        result.calendar.append(_calendar_summary(text))
         result.attachments.append(Part(filename or "invitation.ics", "text/calendar", text.encode("utf-8")))
         return
     data = _part_bytes(msg)
@@ -412,7 +418,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
     result.text = "\n\n".join(p.strip("\n") for p in plain if p.strip()).strip()
     raw_html = "".join(html)
     if raw_html:
-        result.html = sanitize_html(_inline_images(raw_html, result.attachments))
+        result.html_raw = _inline_images(raw_html, result.attachments)
+        result.html = sanitize_html(result.html_raw)
         if not result.text:
             result.text = html_to_text(result.html)
+            result.text_from_html = True
+    if result.calendar:
+        result.text = "\n\n".join([result.text, *result.calendar]).strip()
     return result

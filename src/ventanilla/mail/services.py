@@ -173,7 +173,7 @@ def process_message(pk: int) -> InboundMessage | None:
         with transaction.atomic():
             qs = InboundMessage.objects.filter(pk=pk, state=InboundState.PENDING)
             if connection.features.has_select_for_update_skip_locked:
-                qs = qs.select_for_update(skip_locked=True)
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
             row = qs.select_related("mailbox").first()
             if row is None:
                 return None
@@ -291,9 +291,9 @@ def _body(parsed: ParsedMessage, *, strip: bool) -> tuple[str, str]:
         if html:
             from ventanilla.core.html import html_to_text, sanitize_html
 
-            cut = sanitize_html(strip_reply_html(html))
+            cut = sanitize_html(strip_reply_html(parsed.html_raw))
             html = cut if html_to_text(cut).strip() else html
-            if html_to_text(html).strip() and not stripped:
+            if html_to_text(html).strip() and (not stripped or parsed.text_from_html):
                 text = html_to_text(html)
             elif stripped and len(html_to_text(html)) > 3 * len(stripped) + 200:
                 html = ""  # the HTML cut missed the quote; the stripped text is the better view

@@ -275,7 +275,7 @@ def from_us(us: int) -> dt.datetime:
 class Engine:
     """Working-time arithmetic for one calendar, with open intervals cached per local date."""
 
-    __slots__ = ("_by_year", "_cache", "_calendar", "_extra", "_fallback", "_tz")
+    __slots__ = ("_by_year", "_cache", "_calendar", "_extra", "_fallback", "_totals", "_tz")
 
     def __init__(self, calendar: Calendar) -> None:
         self._calendar = calendar
@@ -283,6 +283,7 @@ class Engine:
         self._extra = dict(calendar.extra_working_days)
         self._fallback = next((spans for spans in calendar.weekly if spans), ())
         self._cache: dict[int, tuple[Span, ...]] = {}  # proleptic ordinal of a local date → spans
+        self._totals: dict[int, int] = {}  # ordinal → working microseconds of that whole day
         self._by_year: dict[int, frozenset[dt.date]] = {}
 
     # -- Days ---------------------------------------------------------------------------------------------
@@ -329,6 +330,7 @@ class Engine:
         found = tuple(result)
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
+            self._totals.clear()
         self._cache[ordinal] = found
         return found
 
@@ -397,15 +399,27 @@ class Engine:
             return -self.between_us(b, a)
         if a == b:
             return 0
-        total = 0
         first, last = self._ordinal(a), self._ordinal(b)
-        for ordinal in range(first, last + 1):
-            for s, e in self.spans(ordinal):
-                if e <= a:
-                    continue
-                if s >= b:
-                    break
-                total += min(e, b) - max(s, a)
+        total = self._partial(first, a, b)
+        if last != first:
+            # Whole days in between use their cached totals; only the two ends are clipped.
+            totals = self._totals
+            for ordinal in range(first + 1, last):
+                day = totals.get(ordinal)
+                if day is None:
+                    day = totals[ordinal] = sum(e - s for s, e in self.spans(ordinal))
+                total += day
+            total += self._partial(last, a, b)
+        return total
+
+    def _partial(self, ordinal: int, a: int, b: int) -> int:
+        total = 0
+        for s, e in self.spans(ordinal):
+            if e <= a:
+                continue
+            if s >= b:
+                break
+            total += min(e, b) - max(s, a)
         return total
 
     def next_open_us(self, t: int) -> int:

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.cache import cache
 from django.db import transaction
@@ -586,7 +586,20 @@ def delete_policy(*, actor: Any, policy: SlaPolicy) -> None:
 # ---------------------------------------------------------------------------------------------------------
 # Ticket targets.
 # ---------------------------------------------------------------------------------------------------------
-def elapsed_at(target: TicketSlaTarget, calendar: Calendar, now: dt.datetime) -> float:
+class Clock(Protocol):
+    """What the clock arithmetic reads and writes: a target row, or a light copy of one (the tick)."""
+
+    kind: str
+    cycle: int
+    target_seconds: int
+    elapsed_seconds: float
+    last_started_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    due_at: dt.datetime | None
+    escalate_at: dt.datetime | None
+
+
+def elapsed_at(target: Clock, calendar: Calendar, now: dt.datetime) -> float:
     """Business seconds consumed by ``target`` up to ``now``."""
     elapsed = target.elapsed_seconds
     if target.last_started_at is not None and now > target.last_started_at:
@@ -608,17 +621,20 @@ def _fired_thresholds(target: TicketSlaTarget, rules: Sequence[EscalationRule]) 
 
 
 def schedule(
-    target: TicketSlaTarget, info: PolicyInfo, now: dt.datetime, fired: set[int] | None = None
+    target: Clock, info: PolicyInfo, now: dt.datetime, fired: set[int] | None = None, *, due: bool = True
 ) -> None:
-    """Set ``due_at`` and ``escalate_at`` of a running target from its banked time."""
+    """Set ``due_at`` (unless ``due`` is False) and ``escalate_at`` of a running target from its banked
+    time. ``fired`` are the rule ids already fired this cycle (looked up when not given)."""
     calendar = info.calendar
     start = target.last_started_at or now
     banked = target.elapsed_seconds
     remaining = target.target_seconds - banked
-    if target.breached_at is None:
+    if due and target.breached_at is None:
         target.due_at = calendar.add(start, dt.timedelta(seconds=remaining)) if remaining > 0 else start
     rules = [r for r in info.rules if r.target == target.kind]
-    fired = _fired_thresholds(target, rules) if fired is None else fired
+    if fired is None:
+        assert isinstance(target, TicketSlaTarget)
+        fired = _fired_thresholds(target, rules)
     times = []
     for rule in rules:
         if rule.pk in fired:

@@ -31,7 +31,7 @@ from .models import EscalationFiring, Outbox, TicketSlaTarget
 from .services import elapsed_at, policy_info, schedule
 
 logger = logging.getLogger(__name__)
-BATCH = 5000
+BATCH = 10_000
 
 
 @dataclass
@@ -65,18 +65,39 @@ def _flip_breaches(now: dt.datetime, batch: int) -> list[tuple[int, int, str]]:
         return [(int(r[0]), int(r[1]), str(r[2])) for r in cursor.fetchall()]
 
 
-def _due_escalations(now: dt.datetime, batch: int) -> list[TicketSlaTarget]:
+@dataclass
+class DueTarget:
+    """A light copy of a target row: the tick handles thousands and needs no model instances."""
+
+    pk: int
+    ticket_id: int
+    kind: str
+    policy_id: int
+    cycle: int
+    target_seconds: int
+    elapsed_seconds: float
+    last_started_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    due_at: dt.datetime | None
+    escalate_at: dt.datetime | None
+
+
+DUE_FIELDS = ("pk", "ticket_id", "kind", "policy_id", "cycle", "target_seconds", "elapsed_seconds",
+              "last_started_at", "breached_at", "due_at", "escalate_at")
+
+
+def _due_escalations(now: dt.datetime, batch: int) -> list[DueTarget]:
     qs = TicketSlaTarget.objects.filter(escalate_at__lte=now).order_by("escalate_at")
     if connection.vendor == "postgresql":
         qs = qs.select_for_update(skip_locked=True)
-    return list(qs[:batch])
+    return [DueTarget(*row) for row in qs.values_list(*DUE_FIELDS)[:batch]]
 
 
 Row = tuple[Any, ...]
 OUTBOX_COLUMNS = ("kind", "action", "ticket_id", "target_id", "rule_id", "payload", "state", "attempts",
                   "next_attempt_at", "last_error", "created_at")
-OUTBOX_TYPES = ("text", "text", "bigint", "bigint", "bigint", "jsonb", "text", "integer", "timestamptz", "text",
-                "timestamptz")
+OUTBOX_TYPES = ("text", "text", "bigint", "bigint", "bigint", "jsonb", "text", "integer", "timestamptz",
+                "text", "timestamptz")
 FIRING_COLUMNS = ("ticket_id", "target_id", "rule_id", "cycle", "fired_at")
 FIRING_TYPES = ("bigint", "bigint", "bigint", "integer", "timestamptz")
 
@@ -109,7 +130,7 @@ def _outbox_rows(rows: Sequence[Row]) -> None:
     _insert(Outbox._meta.db_table, OUTBOX_COLUMNS, rows, types=OUTBOX_TYPES)
 
 
-def _fire_batch(targets: list[TicketSlaTarget], now: dt.datetime) -> int:
+def _fire_batch(targets: list[DueTarget], now: dt.datetime) -> int:
     """Fire every reached, unfired rule of these (locked) targets, write their outbox rows and reschedule.
 
     The targets are row-locked (PostgreSQL) or the transaction is exclusive (SQLite), so no other tick
@@ -144,12 +165,13 @@ def _fire_batch(targets: list[TicketSlaTarget], now: dt.datetime) -> int:
                            json.dumps(payload), OutboxState.PENDING.value, 0, at, "", at))
         new: dt.datetime | None = None
         if target.last_started_at is not None:
-            schedule(target, info, now, fired=done)
+            schedule(target, info, now, fired=done, due=False)
             new = target.escalate_at
             if new is not None and new <= now:
                 new = None  # defensive: never leave a row that would be picked again at once
         schedule_rows.append((target.pk, new))
-    _insert(EscalationFiring._meta.db_table, FIRING_COLUMNS, firings, types=FIRING_TYPES, ignore_conflicts=True)
+    _insert(EscalationFiring._meta.db_table, FIRING_COLUMNS, firings, types=FIRING_TYPES,
+            ignore_conflicts=True)
     _outbox_rows(outbox)
     table = _table()
     with connection.cursor() as cursor:

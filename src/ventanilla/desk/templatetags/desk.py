@@ -37,8 +37,10 @@ def priority_class(priority: int) -> str:
 
 
 @register.filter
-def capped_count(count: int, capped: bool = False) -> str:
-    """``1,000+`` for a count that stopped at its cap (see desk.queue.COUNT_CAP)."""
+def capped_count(count: int | None, capped: bool = False) -> str:
+    """``1,000+`` for a count that stopped at its cap, ``…`` for one that ran out of time."""
+    if count is None:
+        return "…"
     text = number_format(count, force_grouping=True)
     return f"{text}+" if capped else text
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ventanilla.desk import queue
@@ -27,6 +29,11 @@ def client_for(user: Any) -> Client:
 
 def numbers(response: Any) -> set[str]:
     return {t.number for t in response.context["tickets"]}
+
+
+def sidebar(user: Any) -> list[Any]:
+    """The views with their counts, as the htmx fragment loads them."""
+    return client_for(user).get(reverse("desk:view-counts")).context["views"]
 
 
 @pytest.fixture
@@ -121,6 +128,7 @@ def test_keyset_pages_cover_every_ticket_once_in_order(personas: Any, monkeypatc
 
 def test_counts_are_capped(personas: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(queue, "COUNT_CAP", 3)
+    monkeypatch.setattr(queue, "PAGE_SIZE", 2)
     for n in range(5):
         make_ticket(personas.customer_a, actor=personas.agent_1, title=f"T{n}")
     response = client_for(personas.manager).get(QUEUE)
@@ -128,11 +136,33 @@ def test_counts_are_capped(personas: Any, monkeypatch: Any) -> None:
     assert "3+ tickets" in response.content.decode()
     one = client_for(personas.manager).get(QUEUE, {"q": "T4"})
     assert one.context["page"].count_label == "1"
+    monkeypatch.setattr(queue, "COUNT_CAP", 10)
+    assert client_for(personas.manager).get(QUEUE).context["page"].count_label == "5"
+
+
+def test_a_single_page_needs_no_count_query(personas: Any) -> None:
+    make_ticket(personas.customer_a, actor=personas.agent_1, title="Only one")
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(personas.manager).get(QUEUE)
+    assert response.context["page"].count_label == "1"
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_counts_stop_at_their_time_budget(personas: Any) -> None:
+    make_ticket(personas.customer_a, actor=personas.agent_1, title="Slow")
+    slow = Ticket.objects.extra(where=["pg_sleep(0.2) IS NOT NULL"])  # a count that cannot finish in time
+    assert queue.capped_count(slow, budget_ms=20) == (None, True)
+    assert Ticket.objects.count() == 1  # the connection is usable and the timeout is gone
+    assert queue.capped_count(Ticket.objects.all(), budget_ms=20) == (1, False)
 
 
 def test_default_views_and_their_counts(personas: Any, board: dict[str, Ticket]) -> None:
     response = client_for(personas.agent_1).get(QUEUE)
-    views = {v.key: v for v in response.context["views"]}
+    assert response.context["counts_pending"] and 'hx-get="/desk/views/counts/' in response.content.decode()
+    views = {v.key: v for v in sidebar(personas.agent_1)}
+    # Counted once, the numbers come from the cache with the page itself.
+    assert not client_for(personas.agent_1).get(QUEUE).context["counts_pending"]
     assert [views[k].name for k in ("mine", "unassigned", "awaiting", "today")] == [
         "My open", "Unassigned in my teams", "Awaiting customer", "Updated today"]
     assert views["mine"].count == 2
@@ -154,10 +184,10 @@ def test_saved_views_are_personal_or_shared_with_a_team(personas: Any, board: di
     assert view.filters == {"status": ["new", "assigned"], "tags": ["vpn"]} and view.team == personas.team_1
     private = save_view(actor=personas.agent_1, name="Just mine", filters={"priority": ["1"]})
     # The team lead (same team) sees the shared view, not the private one; team 2 sees neither.
-    lead_views = {v.name for v in client_for(personas.lead_1).get(QUEUE).context["views"]}
+    lead_views = {v.name for v in sidebar(personas.lead_1)}
     assert "VPN work" in lead_views and "Just mine" not in lead_views
     assert not {"VPN work", "Just mine"} & {v.name for v in client_for(personas.agent_2).get(QUEUE).context["views"]}
-    shared = next(v for v in client_for(personas.lead_1).get(QUEUE).context["views"] if v.name == "VPN work")
+    shared = next(v for v in sidebar(personas.lead_1) if v.name == "VPN work")
     assert shared.count == 1 and shared.saved_id is None  # not the lead's to delete
     assert numbers(client_for(personas.lead_1).get(QUEUE + "?" + shared.query)) == {board["pool"].number}
     # Only the owner deletes.
@@ -190,5 +220,5 @@ def test_htmx_filtering_returns_only_the_results(personas: Any, board: dict[str,
 
 def test_assignment_for_saved_view_counts_reflects_changes(personas: Any, board: dict[str, Ticket]) -> None:
     assign_ticket(actor=personas.agent_1, ticket=board["pool"], assignee=personas.agent_1)
-    views = {v.key: v for v in client_for(personas.agent_1).get(QUEUE).context["views"]}
+    views = {v.key: v for v in sidebar(personas.agent_1)}
     assert views["unassigned"].count == 0 and views["mine"].count == 3

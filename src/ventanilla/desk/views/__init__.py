@@ -5,7 +5,7 @@ services; refusals from the services reach the agent as messages.
 """
 
 from .contact import caller_search, log_contact
-from .queue import bulk_action, delete_view, save_view, ticket_list
+from .queue import bulk_action, delete_view, save_view, ticket_list, view_counts
 from .ticket import (
     macro_preview,
     ticket_assign,
@@ -40,4 +40,5 @@ __all__ = [
     "ticket_transition",
     "ticket_unlink",
     "ticket_version",
+    "view_counts",
 ]

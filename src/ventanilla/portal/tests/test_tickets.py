@@ -117,7 +117,10 @@ def test_open_an_incident_with_attachments(client, personas):
             "description": "Every third page",
             "impact": "4",
             "urgency": "2",
-            "attachments": [SimpleUploadedFile("jam.txt", b"paper jam\n"), SimpleUploadedFile("b.csv", b"a,b\n")],
+            "attachments": [
+                SimpleUploadedFile("jam.txt", b"paper jam\n"),
+                SimpleUploadedFile("b.csv", b"a,b\n"),
+            ],
         },
     )
     ticket = Ticket.objects.get(title="Printer jams")

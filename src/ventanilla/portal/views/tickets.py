@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -278,7 +279,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @customer_required
-def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponseBase:
     """A public file of a visible ticket, always as a download (never rendered by the browser)."""
     user = customer(request)
     ticket = _load(request, pk)

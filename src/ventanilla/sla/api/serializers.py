@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ventanilla.accounts.models import Team
@@ -21,6 +22,7 @@ from ..models import BusinessCalendar, SlaPolicy
 from ..services import RuleSpec, save_calendar, save_policy
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "09:00"})
 class WallTimeField(serializers.Field):
     """ "HH:MM" local wall time; "24:00" (or "00:00" as an end) is midnight at the end of the day."""
 

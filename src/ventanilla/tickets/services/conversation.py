@@ -12,6 +12,8 @@ import puremagic
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,9 +75,11 @@ def add_comment(
         fields: dict[str, Any] = {}
         author_is_staff = author is not None and author.is_staff_side
         if public and author_is_staff and ticket.first_response_at is None and author != ticket.requester:
-            fields["first_response_at"] = timezone.now()
+            # COALESCE: a reply from a copy read before someone else's reply must not move the time.
+            fields["first_response_at"] = Coalesce(F("first_response_at"),
+                                                   Value(timezone.now(), output_field=DateTimeField()))
         old_status = ticket.status
-        if not author_is_staff and ticket.status == Status.PENDING_CUSTOMER:
+        if public and not author_is_staff and ticket.status == Status.PENDING_CUSTOMER:
             fields["status"] = Status.IN_PROGRESS
         write(ticket, fields)  # always bumps version/updated_at: a reply is a change
         hooks.comment_added(ticket, comment, actor=author)

@@ -141,3 +141,14 @@ def test_real_concurrent_transitions_on_postgresql(targets):
         if stored.status != Status.IN_PROGRESS:
             transition_ticket(actor=p.manager, ticket=stored, to=Status.IN_PROGRESS)
         transition_ticket(actor=p.manager, ticket=stored, to=Status.ASSIGNED)
+
+
+@pytest.mark.django_db
+def test_reply_from_stale_copy_keeps_first_response_time(personas, assigned):
+    mine, theirs = fresh(assigned), fresh(assigned)
+    add_comment(actor=personas.agent_1, ticket=mine, body="On it")
+    first = fresh(assigned).first_response_at
+    assert first is not None
+    add_comment(actor=personas.lead_1, ticket=theirs, body="Me too")  # theirs still thinks nobody answered
+    assert fresh(assigned).first_response_at == first
+    assert theirs.first_response_at == first  # the in-memory copy is brought up to date
