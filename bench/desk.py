@@ -14,7 +14,9 @@ what renders the pages. Prints p50/p95 per page and the JavaScript + CSS bytes e
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
+import itertools
 import os
 import re
 import statistics
@@ -36,6 +38,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def fmt(samples: list[float]) -> str:
+    return f"p50 {percentile(samples, 0.5) * 1000:6.1f} ms  p95 {percentile(samples, 0.95) * 1000:6.1f} ms"
+
+
 def ensure_database(url: str, tickets: int) -> None:
     name = url.rsplit("/", 1)[-1]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
@@ -49,8 +55,12 @@ def ensure_database(url: str, tickets: int) -> None:
     python = sys.executable
     manage = str(Path(python).parent / "ventanilla")
     subprocess.run([manage, "migrate", "-v0"], check=True, env=env, cwd=ROOT)
-    subprocess.run([python, str(ROOT / "bench" / "generate.py"), "--tickets", str(tickets)], check=True, env=env,
-                   cwd=ROOT)
+    subprocess.run(
+        [python, str(ROOT / "bench" / "generate.py"), "--tickets", str(tickets)],
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def setup_django(url: str, static_root: str) -> None:
@@ -110,15 +120,19 @@ def prepare_sample(agent: Any) -> list[int]:
     sample = list(visible.select_related("requester", "team")[:10])
     for ticket in sample:
         for n in range(6):
-            add_comment(actor=agent, ticket=ticket, body=f"Seguimiento {n}: revisado el equipo.", public=n % 2 == 0)
+            add_comment(
+                actor=agent, ticket=ticket, body=f"Seguimiento {n}: revisado el equipo.", public=n % 2 == 0
+            )
         set_tags(actor=agent, ticket=ticket, names=["desk-bench", "vpn"])
-    for a, b in zip(sample, sample[1:], strict=False):
+    for a, b in itertools.pairwise(sample):
         link_tickets(actor=agent, source=a, target=b, kind="related")
     return [t.pk for t in sample]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=40)
@@ -143,8 +157,11 @@ def main() -> None:
         email="manager@bench.test", defaults={"full_name": "Bench Manager", "role": "manager"}
     )
     sample = prepare_sample(agent)
-    save_view(actor=agent, name="P1 and P2 open", filters={"priority": ["1", "2"], "status": ["new", "assigned",
-                                                                                                "in_progress"]})
+    save_view(
+        actor=agent,
+        name="P1 and P2 open",
+        filters={"priority": ["1", "2"], "status": ["new", "assigned", "in_progress"]},
+    )
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, {total:,} tickets")
 
     views = {v.key: v.query for v in default_views()}
@@ -153,8 +170,11 @@ def main() -> None:
         ("queue, 'My open' (agent)", agent, f"/desk/tickets/?{views['mine']}"),
         ("queue, 'Unassigned in my teams'", agent, f"/desk/tickets/?{views['unassigned']}"),
         ("queue, 'Awaiting customer'", agent, f"/desk/tickets/?{views['awaiting']}"),
-        ("queue, 2 statuses + P1/P2, by priority", agent,
-         "/desk/tickets/?status=new&status=in_progress&priority=1&priority=2&sort=priority"),
+        (
+            "queue, 2 statuses + P1/P2, by priority",
+            agent,
+            "/desk/tickets/?status=new&status=in_progress&priority=1&priority=2&sort=priority",
+        ),
         ("queue, recently updated", agent, "/desk/tickets/?sort=-updated_at"),
         ("queue, default (manager, all)", manager, "/desk/tickets/"),
         ("queue, text search 'impresora'", agent, "/desk/tickets/?q=impresora"),
@@ -171,12 +191,19 @@ def main() -> None:
         response = client.get(url)
         assert response.status_code == 200, (label, response.status_code)
         queries: list[str] = []
-        with connection.execute_wrapper(lambda execute, sql, *rest: (queries.append(sql), execute(sql, *rest))[1]):
+
+        def count_sql(execute: Any, sql: str, *rest: Any, seen: list[str] = queries) -> Any:
+            seen.append(sql)
+            return execute(sql, *rest)
+
+        with connection.execute_wrapper(count_sql):
             client.get(url)
-        samples = timed(lambda c=client, u=url: c.get(u), args.repeat)
+        samples = timed(functools.partial(client.get, url), args.repeat)
         results.append((label, samples, len(queries)))
-        print(f"{label:42s} p50 {percentile(samples, .5) * 1000:6.1f} ms  p95 {percentile(samples, .95) * 1000:6.1f} ms"
-              f"  ({len(queries)} queries, mean {statistics.mean(samples) * 1000:.1f} ms)")
+        print(
+            f"{label:42s} {fmt(samples)}  ({len(queries)} queries, "
+            f"mean {statistics.mean(samples) * 1000:.1f} ms)"
+        )
     client = clients[agent.pk]
     extra: list[tuple[str, str]] = []
     # Page 2 and page 3 of the default queue through their keyset cursors.
@@ -190,16 +217,26 @@ def main() -> None:
     extra.append(("sidebar view counts (uncached, htmx)", "/desk/views/counts/"))
     from django.core.cache import cache
 
-    for label, url in extra:
-        samples = timed(lambda u=url: (cache.clear(), client.get(u)), args.repeat)
-        print(f"{label:42s} p50 {percentile(samples, .5) * 1000:6.1f} ms  p95 {percentile(samples, .95) * 1000:6.1f} ms")
+    def uncached(path: str) -> None:
+        cache.clear()
+        client.get(path)
 
-    for label, url in (("queue page", "/desk/tickets/"), ("ticket page", f"/desk/tickets/{sample[0]}/"),
-                       ("log a contact", "/desk/contact/")):
+    for label, url in extra:
+        samples = timed(functools.partial(uncached, url), args.repeat)
+        print(f"{label:42s} {fmt(samples)}")
+
+    for label, url in (
+        ("queue page", "/desk/tickets/"),
+        ("ticket page", f"/desk/tickets/{sample[0]}/"),
+        ("log a contact", "/desk/contact/"),
+    ):
         raw, packed, files = page_weight(client.get(url).content.decode())
         verdict = "within" if raw <= BUDGET_BYTES else "OVER"
-        print(f"{label}: JS+CSS {raw / 1024:.1f} KB ({packed / 1024:.1f} KB gzipped), {verdict} the 300 KB budget"
-              f" — {', '.join(files)}")
+        print(
+            f"{label}: JS+CSS {raw / 1024:.1f} KB ({packed / 1024:.1f} KB gzipped), "
+            f"{verdict} the 300 KB budget"
+        )
+        print(f"    {', '.join(files)}")
 
 
 if __name__ == "__main__":

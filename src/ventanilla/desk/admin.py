@@ -25,7 +25,14 @@ class SavedViewAdmin(ReferenceAdmin):
 
 @admin.register(ContactLog)
 class ContactLogAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "kind", "caller", "agent", "duration_minutes", "resolved_at_first_contact",
-                    "created_at")
+    list_display = (
+        "ticket",
+        "kind",
+        "caller",
+        "agent",
+        "duration_minutes",
+        "resolved_at_first_contact",
+        "created_at",
+    )
     list_filter = ("kind", "resolved_at_first_contact")
     list_select_related = ("ticket", "caller", "agent")

@@ -68,9 +68,10 @@ class ComposerForm(forms.Form):
         widget=forms.RadioSelect,
     )
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
-    files = MultipleFileField(label=_("Attachments"), required=False)
-    macro = forms.ModelChoiceField(label=_("Macro"), queryset=Macro.objects.none(), required=False,
-                                   empty_label=_("— no macro —"))
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    macro = forms.ModelChoiceField(
+        label=_("Macro"), queryset=Macro.objects.none(), required=False, empty_label=_("— no macro —")
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, macros: Any = None, staff: bool = True, **kwargs: Any) -> None:
@@ -97,11 +98,16 @@ class TransitionForm(forms.Form):
     """Status change. ``to`` offers only what the lifecycle allows for this user now."""
 
     to = forms.ChoiceField(label=_("New status"))
-    resolution_code = forms.ChoiceField(label=_("Resolution code"), required=False,
-                                        choices=_blank(ResolutionCode.choices, "—"))
-    resolution_note = forms.CharField(label=_("Resolution note"), required=False, max_length=5_000,
-                                      widget=forms.Textarea(attrs={"rows": 2}),
-                                      help_text=_("Required when resolving: what was done."))
+    resolution_code = forms.ChoiceField(
+        label=_("Resolution code"), required=False, choices=_blank(ResolutionCode.choices, "—")
+    )
+    resolution_note = forms.CharField(
+        label=_("Resolution note"),
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when resolving: what was done."),
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
@@ -113,10 +119,12 @@ class TransitionForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
-                                  empty_label=_("— no team —"))
-    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
-                                      empty_label=_("— unassigned —"))
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label=_("— no team —")
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Agent"), queryset=User.objects.none(), required=False, empty_label=_("— unassigned —")
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -129,8 +137,9 @@ class AssignForm(forms.Form):
 
 class LinkForm(forms.Form):
     kind = forms.ChoiceField(label=_("Link type"), choices=LinkKind.choices)
-    target = forms.CharField(label=_("Ticket number"), max_length=30,
-                             widget=forms.TextInput(attrs={"placeholder": "INC-000123"}))
+    target = forms.CharField(
+        label=_("Ticket number"), max_length=30, widget=forms.TextInput(attrs={"placeholder": "INC-000123"})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -138,10 +147,14 @@ class LinkForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    target = forms.CharField(label=_("Merge this ticket into"), max_length=30,
-                             widget=forms.TextInput(attrs={"placeholder": "INC-000123"}),
-                             help_text=_("Its replies, notes, attachments and watchers move there; this "
-                                         "ticket is closed as a duplicate."))
+    target = forms.CharField(
+        label=_("Merge this ticket into"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": "INC-000123"}),
+        help_text=_(
+            "Its replies, notes, attachments and watchers move there; this ticket is closed as a duplicate."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,17 +162,27 @@ class MergeForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [("assign", _("Assign")), ("transition", _("Change status")), ("tag", _("Tag")),
-               ("merge", _("Merge"))]
+    ACTIONS = [
+        ("assign", _("Assign")),
+        ("transition", _("Change status")),
+        ("tag", _("Tag")),
+        ("merge", _("Merge")),
+    ]
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     ticket = forms.TypedMultipleChoiceField(label=_("Tickets"), coerce=int, choices=[])
-    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
-                                      empty_label=_("— nobody —"))
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
-                                  empty_label=_("— keep team —"))
+    assignee = forms.ModelChoiceField(
+        label=_("Agent"), queryset=User.objects.none(), required=False, empty_label=_("— nobody —")
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label=_("— keep team —"),
+    )
     to = forms.ChoiceField(label=_("New status"), required=False, choices=_blank(Status.choices, "—"))
-    resolution_code = forms.ChoiceField(label=_("Resolution code"), required=False,
-                                        choices=_blank(ResolutionCode.choices, "—"))
+    resolution_code = forms.ChoiceField(
+        label=_("Resolution code"), required=False, choices=_blank(ResolutionCode.choices, "—")
+    )
     resolution_note = forms.CharField(label=_("Resolution note"), required=False, max_length=5_000)
     add_tags = forms.CharField(label=_("Add tags"), required=False, max_length=300)
     remove_tags = forms.CharField(label=_("Remove tags"), required=False, max_length=300)
@@ -194,8 +217,9 @@ def split_tags(value: str) -> list[str]:
 
 class SavedViewForm(forms.Form):
     name = forms.CharField(label=_("View name"), max_length=80)
-    team = forms.ModelChoiceField(label=_("Share with team"), queryset=Team.objects.none(), required=False,
-                                  empty_label=_("— only me —"))
+    team = forms.ModelChoiceField(
+        label=_("Share with team"), queryset=Team.objects.none(), required=False, empty_label=_("— only me —")
+    )
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
@@ -210,39 +234,60 @@ class SavedViewForm(forms.Form):
 class ContactForm(forms.Form):
     """One screen for a call, walk-in or remote session: caller, what happened, and maybe the fix."""
 
-    kind = forms.ChoiceField(label=_("Contact"), choices=ContactKind.choices, initial=ContactKind.PHONE,
-                             widget=forms.RadioSelect)
-    caller_query = forms.CharField(label=_("Find the caller"), required=False, max_length=100,
-                                   help_text=_("Name, email or phone."))
-    caller = forms.ModelChoiceField(label=_("Caller"), queryset=User.objects.none(), required=False,
-                                    widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("Contact"), choices=ContactKind.choices, initial=ContactKind.PHONE, widget=forms.RadioSelect
+    )
+    caller_query = forms.CharField(
+        label=_("Find the caller"), required=False, max_length=100, help_text=_("Name, email or phone.")
+    )
+    caller = forms.ModelChoiceField(
+        label=_("Caller"), queryset=User.objects.none(), required=False, widget=forms.HiddenInput
+    )
     new_name = forms.CharField(label=_("Name"), required=False, max_length=200)
     new_email = forms.EmailField(label=_("Email"), required=False)
     new_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     title = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(label=_("What the caller said"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000)
+    description = forms.CharField(
+        label=_("What the caller said"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20_000,
+    )
     type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, initial=TicketType.INCIDENT)
-    impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.MINOR)
-    urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int,
-                                     initial=Urgency.MEDIUM)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
-                                  empty_label=_("— me —"))
-    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.order_by("name"),
-                                     required=False, empty_label="—")
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True),
-                                      required=False, empty_label="—")
-    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=0, max_value=24 * 60,
-                                          initial=0)
-    remote_tool = forms.ChoiceField(label=_("Remote tool"), required=False,
-                                    choices=_blank(RemoteTool.choices, "—"))
-    session_reference = forms.CharField(label=_("Session reference"), required=False, max_length=200,
-                                        help_text=_("Session id or link of the remote tool."))
+    impact = forms.TypedChoiceField(
+        label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.MINOR
+    )
+    urgency = forms.TypedChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.MEDIUM
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label=_("— me —")
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.order_by("name"), required=False, empty_label="—"
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False, empty_label="—"
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=0, max_value=24 * 60, initial=0
+    )
+    remote_tool = forms.ChoiceField(
+        label=_("Remote tool"), required=False, choices=_blank(RemoteTool.choices, "—")
+    )
+    session_reference = forms.CharField(
+        label=_("Session reference"),
+        required=False,
+        max_length=200,
+        help_text=_("Session id or link of the remote tool."),
+    )
     resolve = forms.BooleanField(label=_("Resolved at first contact"), required=False)
-    resolution_code = forms.ChoiceField(label=_("Resolution code"), required=False,
-                                        choices=_blank(ResolutionCode.choices, "—"))
-    resolution_note = forms.CharField(label=_("Resolution note"), required=False, max_length=5_000,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
+    resolution_code = forms.ChoiceField(
+        label=_("Resolution code"), required=False, choices=_blank(ResolutionCode.choices, "—")
+    )
+    resolution_note = forms.CharField(
+        label=_("Resolution note"), required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, callers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -257,8 +302,9 @@ class ContactForm(forms.Form):
         data = super().clean() or {}
         if not data.get("caller"):
             if not data.get("new_email") and not self.errors.get("new_email"):
-                self.add_error("new_email", _("Choose a caller from the search, or enter the new caller's "
-                                              "email."))
+                self.add_error(
+                    "new_email", _("Choose a caller from the search, or enter the new caller's email.")
+                )
             if not data.get("new_name"):
                 self.add_error("new_name", _("Enter the new caller's name."))
         if data.get("resolve"):

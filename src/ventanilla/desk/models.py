@@ -23,10 +23,20 @@ class SavedView(ChangeLoggedModel, TimeStampedModel):
     """
 
     name = models.CharField(_("name"), max_length=80)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
-                              related_name="saved_views")
-    team = models.ForeignKey("accounts.Team", verbose_name=_("shared with team"), null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("shared with team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     sort = models.CharField(_("sort"), max_length=20, choices=Sort.choices, default=Sort.NEWEST)
 
@@ -35,8 +45,11 @@ class SavedView(ChangeLoggedModel, TimeStampedModel):
         verbose_name_plural = _("saved views")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name_per_owner",
-                                    violation_error_message=_("You already have a view with this name.")),
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="saved_view_unique_name_per_owner",
+                violation_error_message=_("You already have a view with this name."),
+            ),
         ]
         indexes = [models.Index(fields=["team"], name="saved_view_team_idx")]
 
@@ -56,14 +69,22 @@ class Macro(ChangeLoggedModel, TimeStampedModel):
             "{requester.email}, {organization.name}, {agent.name}, {agent.first_name}."
         ),
     )
-    public = models.BooleanField(_("public reply"), default=True,
-                                 help_text=_("Off: the macro writes an internal note."))
+    public = models.BooleanField(
+        _("public reply"), default=True, help_text=_("Off: the macro writes an internal note.")
+    )
     set_status = models.CharField(_("set status"), max_length=20, choices=Status.choices, blank=True)
-    add_tags = models.CharField(_("add tags"), max_length=300, blank=True,
-                                help_text=_("Comma-separated tags added to the ticket."))
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="macros",
-                             help_text=_("Empty: every agent may use it."))
+    add_tags = models.CharField(
+        _("add tags"), max_length=300, blank=True, help_text=_("Comma-separated tags added to the ticket.")
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="macros",
+        help_text=_("Empty: every agent may use it."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -82,13 +103,20 @@ class Macro(ChangeLoggedModel, TimeStampedModel):
 class ContactLog(TimeStampedModel):
     """A phone/video call, walk-in or remote session that an agent typed into a ticket."""
 
-    ticket = models.OneToOneField("tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE,
-                                  related_name="contact_log")
+    ticket = models.OneToOneField(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="contact_log"
+    )
     kind = models.CharField(_("contact"), max_length=10, choices=ContactKind.choices)
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    caller = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("caller"), on_delete=models.PROTECT,
-                               related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("caller"), on_delete=models.PROTECT, related_name="+"
+    )
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=0)
     remote_tool = models.CharField(_("remote tool"), max_length=20, choices=RemoteTool.choices, blank=True)
     session_reference = models.CharField(_("session reference"), max_length=200, blank=True)

@@ -15,12 +15,12 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.core.cache import cache
 from django.db import OperationalError, connections, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.core.cache import cache
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -55,36 +55,75 @@ class QueueFilterForm(forms.Form):
     """GET filters. Unknown values are dropped, not reported: a stale bookmark still shows a queue."""
 
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
-    status = forms.MultipleChoiceField(label=gettext_lazy("Status"), required=False, choices=Status.choices,
-                                       widget=forms.CheckboxSelectMultiple)
-    type = forms.MultipleChoiceField(label=gettext_lazy("Type"), required=False, choices=TicketType.choices,
-                                     widget=forms.CheckboxSelectMultiple)
-    priority = forms.MultipleChoiceField(label=gettext_lazy("Priority"), required=False,
-                                         choices=Priority.choices, widget=forms.CheckboxSelectMultiple)
-    channel = forms.MultipleChoiceField(label=gettext_lazy("Channel"), required=False, choices=Channel.choices,
-                                        widget=forms.CheckboxSelectMultiple)
-    team = forms.MultipleChoiceField(label=gettext_lazy("Team"), required=False,
-                                     widget=forms.CheckboxSelectMultiple)
-    assignee = forms.MultipleChoiceField(label=gettext_lazy("Assignee"), required=False,
-                                         widget=forms.CheckboxSelectMultiple)
-    organization = forms.MultipleChoiceField(label=gettext_lazy("Organisation"), required=False,
-                                             widget=forms.CheckboxSelectMultiple)
-    service = forms.MultipleChoiceField(label=gettext_lazy("Service"), required=False,
-                                        widget=forms.CheckboxSelectMultiple)
-    category = forms.MultipleChoiceField(label=gettext_lazy("Category"), required=False,
-                                         widget=forms.CheckboxSelectMultiple)
-    tags = forms.CharField(label=gettext_lazy("Tags"), required=False, max_length=300,
-                           help_text=gettext_lazy("Comma-separated; any of them."))
+    status = forms.MultipleChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    type = forms.MultipleChoiceField(
+        label=gettext_lazy("Type"),
+        required=False,
+        choices=TicketType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    priority = forms.MultipleChoiceField(
+        label=gettext_lazy("Priority"),
+        required=False,
+        choices=Priority.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channel = forms.MultipleChoiceField(
+        label=gettext_lazy("Channel"),
+        required=False,
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    team = forms.MultipleChoiceField(
+        label=gettext_lazy("Team"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    assignee = forms.MultipleChoiceField(
+        label=gettext_lazy("Assignee"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    organization = forms.MultipleChoiceField(
+        label=gettext_lazy("Organisation"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    service = forms.MultipleChoiceField(
+        label=gettext_lazy("Service"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    category = forms.MultipleChoiceField(
+        label=gettext_lazy("Category"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = forms.CharField(
+        label=gettext_lazy("Tags"),
+        required=False,
+        max_length=300,
+        help_text=gettext_lazy("Comma-separated; any of them."),
+    )
     updated = forms.ChoiceField(
-        label=gettext_lazy("Updated"), required=False,
-        choices=[("", gettext_lazy("Any time")), ("today", gettext_lazy("Today")),
-                 ("week", gettext_lazy("Last 7 days"))],
+        label=gettext_lazy("Updated"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any time")),
+            ("today", gettext_lazy("Today")),
+            ("week", gettext_lazy("Last 7 days")),
+        ],
     )
     requester = forms.IntegerField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(label=gettext_lazy("Sort"), required=False, choices=Sort.choices)
 
     STAFF_ONLY = ("channel", "team", "assignee", "organization", "service", "category", "tags", "requester")
-    MULTI = ("status", "type", "priority", "channel", "team", "assignee", "organization", "service", "category")
+    MULTI = (
+        "status",
+        "type",
+        "priority",
+        "channel",
+        "team",
+        "assignee",
+        "organization",
+        "service",
+        "category",
+    )
 
     def __init__(self, data: QueryDict | Mapping[str, Any] | None, *, user: User) -> None:
         data = _lenient(data, self.MULTI) if data is not None else None
@@ -102,17 +141,34 @@ class QueueFilterForm(forms.Form):
             for name in self.STAFF_ONLY:
                 del self.fields[name]
             return
-        self._choices("team", [(MINE, _("My teams")), (NONE, _("No team"))],
-                      Team.objects.order_by("name").values_list("pk", "name"))
-        agents = User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).order_by("full_name", "email")
-        self._choices("assignee", [(ME, _("Me")), (NONE, _("Unassigned"))],
-                      [(u.pk, str(u)) for u in agents.only("pk", "full_name", "email")])
-        self._choices("organization", [(NONE, _("No organisation"))],
-                      restrict(Organization.objects.filter(is_active=True), user, "view")
-                      .order_by("name").values_list("pk", "name"))
+        self._choices(
+            "team",
+            [(MINE, _("My teams")), (NONE, _("No team"))],
+            Team.objects.order_by("name").values_list("pk", "name"),
+        )
+        agents = User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).order_by(
+            "full_name", "email"
+        )
+        self._choices(
+            "assignee",
+            [(ME, _("Me")), (NONE, _("Unassigned"))],
+            [(u.pk, str(u)) for u in agents.only("pk", "full_name", "email")],
+        )
+        self._choices(
+            "organization",
+            [(NONE, _("No organisation"))],
+            restrict(Organization.objects.filter(is_active=True), user, "view")
+            .order_by("name")
+            .values_list("pk", "name"),
+        )
         self._choices("service", [], Service.objects.order_by("name").values_list("pk", "name"))
-        self._choices("category", [], restrict(Category.objects.filter(is_active=True), user, "view")
-                      .order_by("full_path").values_list("pk", "full_path"))
+        self._choices(
+            "category",
+            [],
+            restrict(Category.objects.filter(is_active=True), user, "view")
+            .order_by("full_path")
+            .values_list("pk", "full_path"),
+        )
 
     def _choices(self, name: str, special: list[tuple[str, str]], rows: Any) -> None:
         field = self.fields[name]
@@ -127,7 +183,6 @@ class QueueFilterForm(forms.Form):
         cleaned = getattr(self, "cleaned_data", {})
         return {k: v for k, v in cleaned.items() if v not in (None, "", [], ())}
 
-
     def menus(self) -> list[dict[str, Any]]:
         """The multi-select filters as plain data: rendering ~150 checkboxes through the widget
         templates costs more than the whole queue query, so the template prints these directly."""
@@ -137,10 +192,17 @@ class QueueFilterForm(forms.Form):
                 continue
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
-            chosen = set(self.data.getlist(name)) if self.is_bound else set()
-            options = [(str(value), label, str(value) in chosen) for value, label in field.choices]
-            menus.append({"name": name, "label": field.label, "options": options,
-                          "selected": sum(1 for option in options if option[2])})
+            chosen = set(cast(QueryDict, self.data).getlist(name)) if self.is_bound else set()
+            choices = cast(list[tuple[Any, Any]], field.choices)
+            options = [(str(value), label, str(value) in chosen) for value, label in choices]
+            menus.append(
+                {
+                    "name": name,
+                    "label": field.label,
+                    "options": options,
+                    "selected": sum(1 for option in options if option[2]),
+                }
+            )
         return menus
 
 
@@ -273,8 +335,9 @@ class Page:
         return f"{text}+" if self.capped else text
 
 
-def capped_count(qs: QuerySet[Any], cap: int | None = None,
-                 budget_ms: int | None = None) -> tuple[int | None, bool]:
+def capped_count(
+    qs: QuerySet[Any], cap: int | None = None, budget_ms: int | None = None
+) -> tuple[int | None, bool]:
     """(count, capped): at most ``cap + 1`` rows are counted.
 
     A selective filter that is not served by an index still scans many rows to find ``cap`` matches,
@@ -296,8 +359,15 @@ def capped_count(qs: QuerySet[Any], cap: int | None = None,
     return min(n, cap), n > cap
 
 
-def paginate(qs: QuerySet[Ticket], sort: str, *, after: str = "", before: str = "",
-             page_size: int | None = None, with_count: bool = True) -> Page:
+def paginate(
+    qs: QuerySet[Ticket],
+    sort: str,
+    *,
+    after: str = "",
+    before: str = "",
+    page_size: int | None = None,
+    with_count: bool = True,
+) -> Page:
     page_size = page_size or PAGE_SIZE
     spec = SORTS.get(sort) or SORTS[Sort.NEWEST]
     position = spec.parse(before or after) if (before or after) else None
@@ -306,9 +376,9 @@ def paginate(qs: QuerySet[Ticket], sort: str, *, after: str = "", before: str = 
     if position is not None:
         rows = rows.filter(spec.after(position[0], position[1], reverse=reverse))
     fetched = list(
-        rows.select_related(*LIST_RELATED).prefetch_related("tags").order_by(*spec.ordering(reverse))[
-            : page_size + 1
-        ]
+        rows.select_related(*LIST_RELATED)
+        .prefetch_related("tags")
+        .order_by(*spec.ordering(reverse))[: page_size + 1]
     )
     more = len(fetched) > page_size
     fetched = fetched[:page_size]
@@ -356,8 +426,11 @@ class QueueView:
 def default_views() -> list[QueueView]:
     return [
         QueueView("mine", _("My open"), {"assignee": [ME], "status": OPEN_STATUSES}),
-        QueueView("unassigned", _("Unassigned in my teams"),
-                  {"team": [MINE], "assignee": [NONE], "status": OPEN_STATUSES}),
+        QueueView(
+            "unassigned",
+            _("Unassigned in my teams"),
+            {"team": [MINE], "assignee": [NONE], "status": OPEN_STATUSES},
+        ),
         QueueView("awaiting", _("Awaiting customer"), {"status": [Status.PENDING_CUSTOMER]}, sort=Sort.STALE),
         QueueView("today", _("Updated today"), {"updated": ["today"]}, sort=Sort.UPDATED),
     ]
@@ -365,7 +438,9 @@ def default_views() -> list[QueueView]:
 
 def query_params(data: QueryDict) -> dict[str, list[str]]:
     """The filter parameters of a request, as a saved view stores them."""
-    return {k: [v for v in data.getlist(k) if v] for k in data if k not in NOT_FILTERS and any(data.getlist(k))}
+    return {
+        k: [v for v in data.getlist(k) if v] for k in data if k not in NOT_FILTERS and any(data.getlist(k))
+    }
 
 
 def view_count(view: QueueView, user: User, base: QuerySet[Ticket]) -> tuple[int | None, bool]:

@@ -14,7 +14,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ventanilla.accounts.models import Organization, Team, User
+from ventanilla.accounts.models import Organization, Team, TeamMembership, User
 from ventanilla.accounts.services import create_user
 from ventanilla.catalog.models import Service
 from ventanilla.core.context import acting_as
@@ -38,8 +38,14 @@ def _require_staff(actor: User) -> None:
 
 
 # -- Saved views --------------------------------------------------------------------------------------------
-def save_view(*, actor: User, name: str, filters: dict[str, list[str]], sort: str = Sort.NEWEST,
-              team: Team | None = None) -> SavedView:
+def save_view(
+    *,
+    actor: User,
+    name: str,
+    filters: dict[str, list[str]],
+    sort: str = Sort.NEWEST,
+    team: Team | None = None,
+) -> SavedView:
     """Save (or overwrite, by name) one of ``actor``'s views, optionally shared with one of their teams."""
     _require_staff(actor)
     name = (name or "").strip()
@@ -129,7 +135,9 @@ def send_composer(
         raise Conflict(STALE_MESSAGE, code="stale_ticket")
     result = ComposerResult(comment=None)
     with acting_as(actor), transaction.atomic():
-        result.comment = tickets.add_comment(actor=actor, ticket=ticket, body=body, public=public, files=files)
+        result.comment = tickets.add_comment(
+            actor=actor, ticket=ticket, body=body, public=public, files=files
+        )
         if macro is None:
             return result
         if macro.tag_names:
@@ -160,7 +168,12 @@ def bulk_apply(*, actor: User, tickets_: Sequence[Ticket], action: str, **params
     log), so one refusal never undoes the others; the outcome lists every ticket with its result.
     """
     _require_staff(actor)
-    handlers = {"assign": _bulk_assign, "transition": _bulk_transition, "tag": _bulk_tag, "merge": _bulk_merge}
+    handlers = {
+        "assign": _bulk_assign,
+        "transition": _bulk_transition,
+        "tag": _bulk_tag,
+        "merge": _bulk_merge,
+    }
     handler = handlers.get(action)
     if handler is None:
         raise ValidationFailed(_("Unknown bulk action."), code="invalid_choice", field="action")
@@ -179,18 +192,23 @@ def bulk_apply(*, actor: User, tickets_: Sequence[Ticket], action: str, **params
     return outcomes
 
 
-def _bulk_assign(actor: User, ticket: Ticket, *, assignee: User | None = None, team: Team | None = None,
-                 **_params: Any) -> str:
+def _bulk_assign(
+    actor: User, ticket: Ticket, *, assignee: User | None = None, team: Team | None = None, **_params: Any
+) -> str:
     if team is not None and assignee is not None:
         tickets.assign_ticket(actor=actor, ticket=ticket, team=team, assignee=assignee)
     elif team is not None:
         tickets.assign_ticket(actor=actor, ticket=ticket, team=team)
     elif assignee is not None:
-        if ticket.team_id and not ticket.team.memberships.filter(user=assignee).exists():
+        if (
+            ticket.team_id
+            and not TeamMembership.objects.filter(team_id=ticket.team_id, user=assignee).exists()
+        ):
             # The agent works elsewhere: move the ticket to a team of theirs rather than refuse.
             first_team = assignee.memberships.select_related("team").first()
-            tickets.assign_ticket(actor=actor, ticket=ticket, assignee=assignee,
-                                  team=first_team.team if first_team else None)
+            tickets.assign_ticket(
+                actor=actor, ticket=ticket, assignee=assignee, team=first_team.team if first_team else None
+            )
         else:
             tickets.assign_ticket(actor=actor, ticket=ticket, assignee=assignee)
     else:
@@ -199,15 +217,29 @@ def _bulk_assign(actor: User, ticket: Ticket, *, assignee: User | None = None, t
     return _("Assigned to %(agent)s") % {"agent": ticket.assignee or ticket.team or "—"}
 
 
-def _bulk_transition(actor: User, ticket: Ticket, *, to: str = "", resolution_code: str = "",
-                     resolution_note: str = "", **_params: Any) -> str:
-    tickets.transition_ticket(actor=actor, ticket=ticket, to=to, resolution_code=resolution_code,
-                              resolution_note=resolution_note)
+def _bulk_transition(
+    actor: User,
+    ticket: Ticket,
+    *,
+    to: str = "",
+    resolution_code: str = "",
+    resolution_note: str = "",
+    **_params: Any,
+) -> str:
+    tickets.transition_ticket(
+        actor=actor, ticket=ticket, to=to, resolution_code=resolution_code, resolution_note=resolution_note
+    )
     return str(Status(to).label)
 
 
-def _bulk_tag(actor: User, ticket: Ticket, *, add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
-              **_params: Any) -> str:
+def _bulk_tag(
+    actor: User,
+    ticket: Ticket,
+    *,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    **_params: Any,
+) -> str:
     current = set(ticket.tags.values_list("name", flat=True))
     wanted = (current | {t for t in add_tags if t}) - set(remove_tags)
     tickets.set_tags(actor=actor, ticket=ticket, names=sorted(wanted))
@@ -270,7 +302,9 @@ def log_contact(
     else:
         remote_tool, session_reference = "", ""
     if duration_minutes < 0:
-        raise ValidationFailed(_("The duration cannot be negative."), code="invalid", field="duration_minutes")
+        raise ValidationFailed(
+            _("The duration cannot be negative."), code="invalid", field="duration_minutes"
+        )
     options: dict[str, Any] = {}
     if impact is not None:
         options["impact"] = impact
@@ -279,20 +313,44 @@ def log_contact(
     take = team is None or team.pk in team_ids(actor)
     with acting_as(actor), transaction.atomic():
         if new_caller is not None:
-            caller = create_user(actor=actor, email=new_caller.email, full_name=new_caller.full_name.strip(),
-                                 phone=new_caller.phone.strip(), organization=new_caller.organization)
+            caller = create_user(
+                actor=actor,
+                email=new_caller.email,
+                full_name=new_caller.full_name.strip(),
+                phone=new_caller.phone.strip(),
+                organization=new_caller.organization,
+            )
         assert caller is not None
         ticket = tickets.create_ticket(
-            actor=actor, requester=caller, title=title, description=description, type=ticket_type,
-            channel=CONTACT_CHANNEL[kind], organization=caller.organization, team=team, service=service,
-            category=category, assignee=actor if take else None, **options,
+            actor=actor,
+            requester=caller,
+            title=title,
+            description=description,
+            type=ticket_type,
+            channel=CONTACT_CHANNEL[kind],
+            organization=caller.organization,
+            team=team,
+            service=service,
+            category=category,
+            assignee=actor if take else None,
+            **options,
         )
         ContactLog.objects.create(
-            ticket=ticket, kind=kind, agent=actor, caller=caller, duration_minutes=duration_minutes,
-            remote_tool=remote_tool, session_reference=session_reference.strip(),
+            ticket=ticket,
+            kind=kind,
+            agent=actor,
+            caller=caller,
+            duration_minutes=duration_minutes,
+            remote_tool=remote_tool,
+            session_reference=session_reference.strip(),
             resolved_at_first_contact=resolve,
         )
         if resolve:
-            tickets.transition_ticket(actor=actor, ticket=ticket, to=Status.RESOLVED,
-                                      resolution_code=resolution_code, resolution_note=resolution_note)
+            tickets.transition_ticket(
+                actor=actor,
+                ticket=ticket,
+                to=Status.RESOLVED,
+                resolution_code=resolution_code,
+                resolution_note=resolution_note,
+            )
     return ticket

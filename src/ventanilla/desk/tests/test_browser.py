@@ -35,8 +35,13 @@ def test_journey_2_agent_takes_notes_and_replies(
     page: Any, browser: Any, live_server: Any, personas: Any, csp_violations: list[str]
 ) -> None:
     service = ServiceFactory(name="Email", owner_team=personas.team_1)
-    ticket = make_ticket(personas.customer_a, actor=personas.customer_a, title="Outlook keeps asking for my password",
-                         description="Since this morning.", service=service)
+    ticket = make_ticket(
+        personas.customer_a,
+        actor=personas.customer_a,
+        title="Outlook keeps asking for my password",
+        description="Since this morning.",
+        service=service,
+    )
     assert ticket.team == personas.team_1 and ticket.assignee is None
 
     sign_in(page, personas.agent_1.email, PASSWORD)
@@ -78,8 +83,9 @@ def test_journey_2_agent_takes_notes_and_replies(
     assert not csp_violations
 
 
-def test_journey_4_phone_call_resolved_at_first_contact(page: Any, personas: Any,
-                                                        csp_violations: list[str]) -> None:
+def test_journey_4_phone_call_resolved_at_first_contact(
+    page: Any, personas: Any, csp_violations: list[str]
+) -> None:
     sign_in(page, personas.agent_1.email, PASSWORD)
     page.goto("/desk/")
     page.get_by_role("link", name="Log a contact").click()

@@ -42,8 +42,17 @@ def test_outsiders_get_404_on_every_ticket_url(personas: Any, outsider: str) -> 
     for name in TICKET_URLS:
         target = build(name, ticket.pk, link.pk)
         for method in ("get", "post"):
-            response = getattr(client, method)(target, {"version": ticket.version, "body": "x", "to": "cancelled",
-                                                        "target": other.number, "kind": "related", "tags": "x"})
+            response = getattr(client, method)(
+                target,
+                {
+                    "version": ticket.version,
+                    "body": "x",
+                    "to": "cancelled",
+                    "target": other.number,
+                    "kind": "related",
+                    "tags": "x",
+                },
+            )
             assert response.status_code in (404, 405), (name, method, response.status_code)
             assert response.status_code == 404 or method != "get" or name != "ticket-detail"
     ticket.refresh_from_db()

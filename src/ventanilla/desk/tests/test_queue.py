@@ -41,14 +41,24 @@ def board(personas: Any) -> dict[str, Ticket]:
     """A small, varied queue: teams, assignees, statuses, priorities, organisations, tags, channels."""
     p = personas
     t: dict[str, Ticket] = {}
-    t["mine"] = make_ticket(p.customer_a, actor=p.agent_1, title="Mine in progress", team=p.team_1,
-                            assignee=p.agent_1, impact=1, urgency=1, channel="phone")
+    t["mine"] = make_ticket(
+        p.customer_a,
+        actor=p.agent_1,
+        title="Mine in progress",
+        team=p.team_1,
+        assignee=p.agent_1,
+        impact=1,
+        urgency=1,
+        channel="phone",
+    )
     transition_ticket(actor=p.agent_1, ticket=t["mine"], to="in_progress")
     t["pool"] = make_ticket(p.customer_a, actor=p.agent_1, title="Unassigned in team 1", team=p.team_1)
-    t["lead"] = make_ticket(p.colleague_a, actor=p.lead_1, title="Lead's ticket", team=p.team_1,
-                            assignee=p.lead_1, type="request")
-    t["waiting"] = make_ticket(p.customer_b, actor=p.agent_1, title="Waiting for Globex", team=p.team_1,
-                               assignee=p.agent_1)
+    t["lead"] = make_ticket(
+        p.colleague_a, actor=p.lead_1, title="Lead's ticket", team=p.team_1, assignee=p.lead_1, type="request"
+    )
+    t["waiting"] = make_ticket(
+        p.customer_b, actor=p.agent_1, title="Waiting for Globex", team=p.team_1, assignee=p.agent_1
+    )
     transition_ticket(actor=p.agent_1, ticket=t["waiting"], to="pending_customer")
     t["other_team"] = make_ticket(p.customer_b, actor=p.agent_2, title="Team 2 only", team=p.team_2)
     t["loose"] = make_ticket(p.customer_a, actor=p.customer_a, title="Nobody routed it", type="question")
@@ -66,23 +76,33 @@ def test_filters_are_multi_select_and_combine(personas: Any, board: dict[str, Ti
     assert numbers(both) == {board["mine"].number, board["waiting"].number}
     assert numbers(client.get(QUEUE, {"status": "in_progress,pending_customer"})) == numbers(both)
     # Across filters: all must hold.
-    assert numbers(client.get(QUEUE, {"status": ["in_progress", "pending_customer"],
-                                      "organization": str(personas.org_a.pk)})) == {board["mine"].number}
+    assert numbers(
+        client.get(
+            QUEUE, {"status": ["in_progress", "pending_customer"], "organization": str(personas.org_a.pk)}
+        )
+    ) == {board["mine"].number}
     assert numbers(client.get(QUEUE, {"assignee": "none", "team": "mine"})) == {board["pool"].number}
     assert numbers(client.get(QUEUE, {"assignee": ["me"]})) == {board["mine"].number, board["waiting"].number}
     assert numbers(client.get(QUEUE, {"team": "none"})) == {board["loose"].number}
-    assert numbers(client.get(QUEUE, {"type": ["request", "question"]})) == {board["lead"].number,
-                                                                           board["loose"].number}
+    assert numbers(client.get(QUEUE, {"type": ["request", "question"]})) == {
+        board["lead"].number,
+        board["loose"].number,
+    }
     assert numbers(client.get(QUEUE, {"priority": "1"})) == {board["mine"].number}
     assert numbers(client.get(QUEUE, {"channel": "phone"})) == {board["mine"].number}
-    assert numbers(client.get(QUEUE, {"tags": "vpn, printer"})) == {board["pool"].number, board["loose"].number}
+    assert numbers(client.get(QUEUE, {"tags": "vpn, printer"})) == {
+        board["pool"].number,
+        board["loose"].number,
+    }
     assert numbers(client.get(QUEUE, {"q": "Globex"})) == {board["waiting"].number}
     assert board["other_team"].number not in numbers(client.get(QUEUE))  # the permission engine first
 
 
 def test_filters_on_service_category_and_requester(personas: Any) -> None:
     service = ServiceFactory(name="Email")
-    with_service = make_ticket(personas.customer_a, actor=personas.agent_1, title="Mail down", service=service)
+    with_service = make_ticket(
+        personas.customer_a, actor=personas.agent_1, title="Mail down", service=service
+    )
     make_ticket(personas.customer_a, actor=personas.agent_1, title="Other")
     by_colleague = make_ticket(personas.colleague_a, actor=personas.colleague_a, title="Colleague")
     client = client_for(personas.manager)
@@ -92,8 +112,17 @@ def test_filters_on_service_category_and_requester(personas: Any) -> None:
 
 def test_nonsense_filters_are_ignored(personas: Any, board: dict[str, Ticket]) -> None:
     client = client_for(personas.agent_1)
-    response = client.get(QUEUE, {"status": "bogus", "priority": "x", "team": "999999", "sort": "password",
-                                  "after": "not-a-cursor", "organization": "abc"})
+    response = client.get(
+        QUEUE,
+        {
+            "status": "bogus",
+            "priority": "x",
+            "team": "999999",
+            "sort": "password",
+            "after": "not-a-cursor",
+            "organization": "abc",
+        },
+    )
     assert response.status_code == 200
 
 
@@ -164,7 +193,11 @@ def test_default_views_and_their_counts(personas: Any, board: dict[str, Ticket])
     # Counted once, the numbers come from the cache with the page itself.
     assert not client_for(personas.agent_1).get(QUEUE).context["counts_pending"]
     assert [views[k].name for k in ("mine", "unassigned", "awaiting", "today")] == [
-        "My open", "Unassigned in my teams", "Awaiting customer", "Updated today"]
+        "My open",
+        "Unassigned in my teams",
+        "Awaiting customer",
+        "Updated today",
+    ]
     assert views["mine"].count == 2
     assert views["unassigned"].count == 1
     assert views["awaiting"].count == 1
@@ -177,8 +210,9 @@ def test_default_views_and_their_counts(personas: Any, board: dict[str, Ticket])
 def test_saved_views_are_personal_or_shared_with_a_team(personas: Any, board: dict[str, Ticket]) -> None:
     agent = client_for(personas.agent_1)
     query = "status=new&status=assigned&tags=vpn"
-    response = agent.post(reverse("desk:view-save"), {"name": "VPN work", "query": query,
-                                                      "team": personas.team_1.pk})
+    response = agent.post(
+        reverse("desk:view-save"), {"name": "VPN work", "query": query, "team": personas.team_1.pk}
+    )
     view = SavedView.objects.get(name="VPN work")
     assert response.status_code == 302 and f"view=saved-{view.pk}" in response["Location"]
     assert view.filters == {"status": ["new", "assigned"], "tags": ["vpn"]} and view.team == personas.team_1
@@ -186,20 +220,25 @@ def test_saved_views_are_personal_or_shared_with_a_team(personas: Any, board: di
     # The team lead (same team) sees the shared view, not the private one; team 2 sees neither.
     lead_views = {v.name for v in sidebar(personas.lead_1)}
     assert "VPN work" in lead_views and "Just mine" not in lead_views
-    assert not {"VPN work", "Just mine"} & {v.name for v in client_for(personas.agent_2).get(QUEUE).context["views"]}
+    assert not {"VPN work", "Just mine"} & {
+        v.name for v in client_for(personas.agent_2).get(QUEUE).context["views"]
+    }
     shared = next(v for v in sidebar(personas.lead_1) if v.name == "VPN work")
     assert shared.count == 1 and shared.saved_id is None  # not the lead's to delete
     assert numbers(client_for(personas.lead_1).get(QUEUE + "?" + shared.query)) == {board["pool"].number}
     # Only the owner deletes.
     assert client_for(personas.lead_1).post(reverse("desk:view-delete", args=[view.pk])).status_code == 404
-    assert client_for(personas.agent_2).post(reverse("desk:view-delete", args=[private.pk])).status_code == 404
+    assert (
+        client_for(personas.agent_2).post(reverse("desk:view-delete", args=[private.pk])).status_code == 404
+    )
     agent.post(reverse("desk:view-delete", args=[view.pk]))
     assert not SavedView.objects.filter(pk=view.pk).exists()
 
 
 def test_cannot_share_with_a_team_one_is_not_in(personas: Any) -> None:
-    client_for(personas.agent_1).post(reverse("desk:view-save"), {"name": "Sneaky", "query": "status=new",
-                                                                  "team": personas.team_2.pk})
+    client_for(personas.agent_1).post(
+        reverse("desk:view-save"), {"name": "Sneaky", "query": "status=new", "team": personas.team_2.pk}
+    )
     assert not SavedView.objects.filter(name="Sneaky").exists()
 
 
@@ -215,7 +254,7 @@ def test_htmx_filtering_returns_only_the_results(personas: Any, board: dict[str,
         QUEUE, {"status": "new"}, headers={"HX-Request": "true", "HX-Target": "queue-results"}
     )
     page = response.content.decode()
-    assert page.lstrip().startswith("<section id=\"queue-results\"") and "<html" not in page
+    assert page.lstrip().startswith('<section id="queue-results"') and "<html" not in page
 
 
 def test_assignment_for_saved_view_counts_reflects_changes(personas: Any, board: dict[str, Ticket]) -> None:

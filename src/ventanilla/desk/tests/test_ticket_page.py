@@ -32,8 +32,9 @@ def url(name: str, ticket: Ticket, *args: Any) -> str:
 
 @pytest.fixture
 def ticket(personas: Any) -> Ticket:
-    return make_ticket(personas.customer_a, actor=personas.customer_a, title="VPN drops every hour",
-                       team=None)
+    return make_ticket(
+        personas.customer_a, actor=personas.customer_a, title="VPN drops every hour", team=None
+    )
 
 
 def test_header_shows_number_status_priority_requester_and_vip(personas: Any, ticket: Ticket) -> None:
@@ -56,8 +57,10 @@ def test_only_legal_transitions_are_offered(personas: Any, ticket: Ticket) -> No
 
 def test_macro_placeholders_are_filled(personas: Any, ticket: Ticket) -> None:
     macro = Macro.objects.create(
-        name="Greeting", body="Hola {requester.first_name}, about {ticket.number} ({organization.name}). "
-        "{agent.name} · {ticket.__class__} {unknown.thing}")
+        name="Greeting",
+        body="Hola {requester.first_name}, about {ticket.number} ({organization.name}). "
+        "{agent.name} · {ticket.__class__} {unknown.thing}",
+    )
     text = render_macro(macro, ticket, personas.agent_1)
     assert text.startswith(f"Hola Ana, about {ticket.number} (Acme Corp). Agent1")
     assert "{ticket.__class__} {unknown.thing}" in text  # nothing outside the fixed list is reachable
@@ -70,11 +73,22 @@ def test_macro_placeholders_are_filled(personas: Any, ticket: Ticket) -> None:
 
 
 def test_macro_sets_status_and_tags_when_sent(personas: Any, ticket: Ticket) -> None:
-    macro = Macro.objects.create(name="Need info", body="Could you send a screenshot?",
-                                 set_status="pending_customer", add_tags="needs-info, vpn")
+    macro = Macro.objects.create(
+        name="Need info",
+        body="Could you send a screenshot?",
+        set_status="pending_customer",
+        add_tags="needs-info, vpn",
+    )
     client = client_for(personas.agent_1)
-    client.post(url("ticket-comment", ticket), {"body": "Could you send a screenshot?", "visibility": "reply",
-                                                "macro": macro.pk, "version": ticket.version})
+    client.post(
+        url("ticket-comment", ticket),
+        {
+            "body": "Could you send a screenshot?",
+            "visibility": "reply",
+            "macro": macro.pk,
+            "version": ticket.version,
+        },
+    )
     ticket.refresh_from_db()
     assert ticket.status == "pending_customer"
     assert sorted(ticket.tags.values_list("name", flat=True)) == ["needs-info", "vpn"]
@@ -92,8 +106,10 @@ def test_macros_of_other_teams_are_not_usable(personas: Any, ticket: Ticket) -> 
 
 def test_reply_with_attachment(personas: Any, ticket: Ticket) -> None:
     upload = SimpleUploadedFile("log.txt", b"error at 10:02\n", content_type="text/plain")
-    client_for(personas.agent_1).post(url("ticket-comment", ticket), {"body": "See the log", "files": upload,
-                                                                       "version": ticket.version})
+    client_for(personas.agent_1).post(
+        url("ticket-comment", ticket),
+        {"body": "See the log", "attachments": upload, "version": ticket.version},
+    )
     comment = ticket.comments.get()
     assert comment.attachments.get().filename == "log.txt"
     page = client_for(personas.customer_a).get(url("ticket-detail", ticket)).content.decode()
@@ -102,8 +118,7 @@ def test_reply_with_attachment(personas: Any, ticket: Ticket) -> None:
 
 def test_stale_page_is_told_before_overwriting(personas: Any, ticket: Ticket) -> None:
     seen = ticket.version
-    add_comment(actor=personas.lead_1, ticket=ticket, body="I am on it",
-                public=False)
+    add_comment(actor=personas.lead_1, ticket=ticket, body="I am on it", public=False)
     client = client_for(personas.agent_1)
     response = client.post(url("ticket-comment", ticket), {"body": "My late answer", "version": seen})
     assert response.status_code == 200
@@ -135,8 +150,10 @@ def test_version_poll(personas: Any, ticket: Ticket) -> None:
 
 def test_assign_take_tags_links_and_merge(personas: Any, ticket: Ticket) -> None:
     client = client_for(personas.agent_1)
-    client.post(url("ticket-assign", ticket), {"team": personas.team_1.pk, "assignee": personas.lead_1.pk,
-                                               "version": ticket.version})
+    client.post(
+        url("ticket-assign", ticket),
+        {"team": personas.team_1.pk, "assignee": personas.lead_1.pk, "version": ticket.version},
+    )
     ticket.refresh_from_db()
     assert (ticket.team, ticket.assignee, ticket.status) == (personas.team_1, personas.lead_1, "assigned")
     client.post(url("ticket-take", ticket), {"version": ticket.version})
@@ -151,7 +168,9 @@ def test_assign_take_tags_links_and_merge(personas: Any, ticket: Ticket) -> None
     assert other.number in client.get(url("ticket-detail", ticket)).content.decode()
     client.post(url("ticket-unlink", ticket, link.pk))
     assert not TicketLink.objects.filter(pk=link.pk).exists()
-    response = client.post(url("ticket-link", ticket), {"kind": "related", "target": "INC-999999"}, follow=True)
+    response = client.post(
+        url("ticket-link", ticket), {"kind": "related", "target": "INC-999999"}, follow=True
+    )
     assert "not found" in response.content.decode()
 
     ticket.refresh_from_db()
@@ -195,10 +214,16 @@ def test_ticket_page_query_count_is_flat(personas: Any, ticket: Ticket) -> None:
     add_comment(actor=personas.agent_1, ticket=ticket, body="first", files=[("a.txt", b"a")])
     small = count()
     for n in range(8):
-        add_comment(actor=personas.customer_a if n % 2 else personas.agent_1, ticket=ticket, body=f"c{n}",
-                    public=bool(n % 2 or n % 3), files=[(f"f{n}.txt", b"x")])
-        other = make_ticket(personas.customer_a if n % 2 else personas.colleague_a, actor=personas.agent_1,
-                            title=f"other {n}")
+        add_comment(
+            actor=personas.customer_a if n % 2 else personas.agent_1,
+            ticket=ticket,
+            body=f"c{n}",
+            public=bool(n % 2 or n % 3),
+            files=[(f"f{n}.txt", b"x")],
+        )
+        other = make_ticket(
+            personas.customer_a if n % 2 else personas.colleague_a, actor=personas.agent_1, title=f"other {n}"
+        )
         link_tickets(actor=personas.agent_1, source=ticket, target=other, kind="related")
         Macro.objects.create(name=f"Macro {n}", body="x")
     assign_ticket(actor=personas.agent_1, ticket=ticket, team=personas.team_1, assignee=personas.agent_1)
@@ -214,12 +239,17 @@ def test_queue_page_query_count_is_flat(personas: Any) -> None:
             assert client.get(reverse("desk:ticket-list")).status_code == 200
         return len(queries)
 
-    make_ticket(personas.customer_a, actor=personas.agent_1, title="one", team=personas.team_1,
-                tags=["a"])
+    make_ticket(personas.customer_a, actor=personas.agent_1, title="one", team=personas.team_1, tags=["a"])
     client.get(reverse("desk:ticket-list"))
     small = count()
     for n in range(20):
         requester = personas.customer_b if n % 2 else personas.colleague_a
-        make_ticket(requester, actor=personas.agent_1, title=f"t{n}", team=personas.team_1,
-                    assignee=personas.agent_1 if n % 3 else None, tags=[f"tag{n}", "x"])
+        make_ticket(
+            requester,
+            actor=personas.agent_1,
+            title=f"t{n}",
+            team=personas.team_1,
+            assignee=personas.agent_1 if n % 3 else None,
+            tags=[f"tag{n}", "x"],
+        )
     assert count() == small

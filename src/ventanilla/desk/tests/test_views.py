@@ -70,7 +70,9 @@ def test_customer_cannot_write_an_internal_note(personas: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a)
     client = client_for(personas.customer_a)
     response = client.post(
-        reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "sneaky", "visibility": "note"}, follow=True
+        reverse("desk:ticket-comment", args=[ticket.pk]),
+        {"body": "sneaky", "visibility": "note"},
+        follow=True,
     )
     assert response.status_code == 200
     assert not ticket.comments.filter(public=False).exists()

@@ -1,4 +1,4 @@
-""""Log a contact": a call, walk-in or remote session typed in one screen, maybe solved on the spot."""
+""" "Log a contact": a call, walk-in or remote session typed in one screen, maybe solved on the spot."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def find_callers(user: User, query: str) -> list[User]:
     if len(digits) >= 3:
         condition |= Q(phone__contains=digits) | Q(phone__icontains=query)
     people: QuerySet[User] = restrict(User.objects.filter(is_active=True), user, "view")
-    return list(people.filter(condition).select_related("organization").order_by("full_name", "email")[:CALLER_LIMIT])
+    return list(
+        people.filter(condition).select_related("organization").order_by("full_name", "email")[:CALLER_LIMIT]
+    )
 
 
 @login_required
@@ -40,8 +42,11 @@ def caller_search(request: HttpRequest) -> HttpResponse:
     """Autocomplete results for the caller field (an htmx fragment of radio buttons)."""
     user = staff(request)
     query = request.GET.get("caller_query", "")
-    return render(request, "desk/_callers.html", {"callers": find_callers(user, query), "query": query,
-                                                   "selected": None})
+    return render(
+        request,
+        "desk/_callers.html",
+        {"callers": find_callers(user, query), "query": query, "selected": None},
+    )
 
 
 @login_required
@@ -64,8 +69,13 @@ def log_contact(request: HttpRequest) -> HttpResponse:
     else:
         form = ContactForm(callers=callers_qs)
     template = "desk/contact.html"
-    context: dict[str, Any] = {"form": form, "callers": callers, "selected": selected, "desk_section": "contact",
-                               "query": form["caller_query"].value() or ""}
+    context: dict[str, Any] = {
+        "form": form,
+        "callers": callers,
+        "selected": selected,
+        "desk_section": "contact",
+        "query": form["caller_query"].value() or "",
+    }
     if is_htmx(request) and request.headers.get("HX-Target") == "caller-results":
         template = "desk/_callers.html"
     return render(request, template, context)
@@ -75,16 +85,29 @@ def _save(request: HttpRequest, form: ContactForm, user: User) -> Any:
     data = form.cleaned_data
     new_caller = None
     if data["caller"] is None:
-        new_caller = services.NewCaller(full_name=data["new_name"], email=data["new_email"],
-                                        phone=data["new_phone"])
+        new_caller = services.NewCaller(
+            full_name=data["new_name"], email=data["new_email"], phone=data["new_phone"]
+        )
     try:
         ticket = services.log_contact(
-            actor=user, kind=data["kind"], title=data["title"], caller=data["caller"], new_caller=new_caller,
-            description=data["description"], ticket_type=data["type"], impact=data["impact"],
-            urgency=data["urgency"], team=data["team"], service=data["service"], category=data["category"],
-            duration_minutes=data["duration_minutes"] or 0, remote_tool=data["remote_tool"],
-            session_reference=data["session_reference"], resolve=data["resolve"],
-            resolution_code=data["resolution_code"], resolution_note=data["resolution_note"],
+            actor=user,
+            kind=data["kind"],
+            title=data["title"],
+            caller=data["caller"],
+            new_caller=new_caller,
+            description=data["description"],
+            ticket_type=data["type"],
+            impact=data["impact"],
+            urgency=data["urgency"],
+            team=data["team"],
+            service=data["service"],
+            category=data["category"],
+            duration_minutes=data["duration_minutes"] or 0,
+            remote_tool=data["remote_tool"],
+            session_reference=data["session_reference"],
+            resolve=data["resolve"],
+            resolution_code=data["resolution_code"],
+            resolution_note=data["resolution_note"],
         )
     except DomainError as error:
         field = {"email": "new_email", "phone": "new_phone"}.get(error.field or "", error.field)
@@ -94,7 +117,9 @@ def _save(request: HttpRequest, form: ContactForm, user: User) -> Any:
             form.add_error(None, str(error.message))
         return None
     if data["resolve"]:
-        messages.success(request, _("%(number)s logged and resolved at first contact.") % {"number": ticket.number})
+        messages.success(
+            request, _("%(number)s logged and resolved at first contact.") % {"number": ticket.number}
+        )
     else:
         messages.success(request, _("%(number)s logged.") % {"number": ticket.number})
     return ticket

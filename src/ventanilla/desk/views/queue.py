@@ -27,10 +27,10 @@ from ..queue import (
     QueueFilterForm,
     QueueView,
     apply_filters,
-    default_views,
-    paginate,
     cached_counts,
     count_views,
+    default_views,
+    paginate,
     query_params,
 )
 from .common import is_htmx, refused, signed_in, staff, ticket_from_number
@@ -39,8 +39,14 @@ from .common import is_htmx, refused, signed_in, staff, ticket_from_number
 def saved_views(user: Any) -> list[QueueView]:
     rows = restrict(SavedView.objects.select_related("team"), user, "view").order_by("name", "id")
     return [
-        QueueView(f"saved-{v.pk}", v.name, v.filters, v.sort, shared_with=v.team.name if v.team else "",
-                  saved_id=v.pk if v.owner_id == user.pk else None)
+        QueueView(
+            f"saved-{v.pk}",
+            v.name,
+            v.filters,
+            v.sort,
+            shared_with=v.team.name if v.team else "",
+            saved_id=v.pk if v.owner_id == user.pk else None,
+        )
         for v in rows
     ]
 
@@ -53,8 +59,12 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     sort = filters.pop("sort", "") or Sort.NEWEST
     base = restrict(Ticket.objects.all(), user, "view")
-    page = paginate(apply_filters(base, filters, user), sort, after=request.GET.get("after", ""),
-                    before=request.GET.get("before", ""))
+    page = paginate(
+        apply_filters(base, filters, user),
+        sort,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     params = query_params(request.GET)
     current = request.GET.get("view", "")
     keep: dict[str, Any] = {**params, **({"view": [current]} if current else {})}
@@ -69,8 +79,12 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "current_view": current,
         "here": f"?{here}" if here else "?",
         "first_url": f"?{here}" if here else "?",
-        "next_url": f"?{urlencode({**keep, 'after': page.next_cursor}, doseq=True)}" if page.next_cursor else "",
-        "prev_url": f"?{urlencode({**keep, 'before': page.prev_cursor}, doseq=True)}" if page.prev_cursor else "",
+        "next_url": f"?{urlencode({**keep, 'after': page.next_cursor}, doseq=True)}"
+        if page.next_cursor
+        else "",
+        "prev_url": f"?{urlencode({**keep, 'before': page.prev_cursor}, doseq=True)}"
+        if page.prev_cursor
+        else "",
         "paged": bool(request.GET.get("after") or request.GET.get("before")),
         "desk_section": "queue",
     }
@@ -83,8 +97,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             # Uncached sidebar counts load in a second request so they never hold up the queue.
             counts_pending=not cached_counts(user, views),
             bulk_form=BulkForm(),
-            view_form=SavedViewForm(initial={"query": here},
-                                    teams=Team.objects.filter(pk__in=team_ids(user)).order_by("name")),
+            view_form=SavedViewForm(
+                initial={"query": here}, teams=Team.objects.filter(pk__in=team_ids(user)).order_by("name")
+            ),
         )
     return render(request, "desk/queue.html", context)
 
@@ -95,8 +110,11 @@ def view_counts(request: HttpRequest) -> HttpResponse:
     user = staff(request)
     views = default_views() + saved_views(user)
     count_views(user, views, restrict(Ticket.objects.all(), user, "view"))
-    return render(request, "desk/_views.html", {"views": views, "current_view": request.GET.get("view", ""),
-                                                "counts_pending": False})
+    return render(
+        request,
+        "desk/_views.html",
+        {"views": views, "current_view": request.GET.get("view", ""), "counts_pending": False},
+    )
 
 
 def _back_to_queue(request: HttpRequest, query: str = "") -> str:
@@ -115,10 +133,15 @@ def save_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Give the view a name."))
         return redirect(_back_to_queue(request))
     params = query_params(QueryDict(form.cleaned_data["query"] or ""))
-    sort = (QueryDict(form.cleaned_data["query"] or "").get("sort") or Sort.NEWEST)
+    sort = QueryDict(form.cleaned_data["query"] or "").get("sort") or Sort.NEWEST
     try:
-        view = services.save_view(actor=user, name=form.cleaned_data["name"], filters=params, sort=sort,
-                                  team=form.cleaned_data["team"])
+        view = services.save_view(
+            actor=user,
+            name=form.cleaned_data["name"],
+            filters=params,
+            sort=sort,
+            team=form.cleaned_data["team"],
+        )
     except DomainError as error:
         refused(request, error)
         return redirect(_back_to_queue(request))
@@ -162,8 +185,11 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if data["action"] == "assign":
         params = {"assignee": data["assignee"], "team": data["team"]}
     elif data["action"] == "transition":
-        params = {"to": data["to"], "resolution_code": data["resolution_code"],
-                  "resolution_note": data["resolution_note"]}
+        params = {
+            "to": data["to"],
+            "resolution_code": data["resolution_code"],
+            "resolution_note": data["resolution_note"],
+        }
     elif data["action"] == "tag":
         params = {"add_tags": split_tags(data["add_tags"]), "remove_tags": split_tags(data["remove_tags"])}
     elif data["action"] == "merge":
@@ -172,8 +198,9 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Ticket %(number)s not found.") % {"number": data["target"]})
             return redirect(back)
         params = {"target": target}
-    outcomes = services.bulk_apply(actor=user, tickets_=[found[pk] for pk in wanted if pk in found],
-                                   action=data["action"], **params)
+    outcomes = services.bulk_apply(
+        actor=user, tickets_=[found[pk] for pk in wanted if pk in found], action=data["action"], **params
+    )
     missing = [pk for pk in wanted if pk not in found]
     for pk in missing:
         outcomes.append(services.BulkOutcome(pk, str(pk), False, _("Ticket not found.")))

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ventanilla.accounts.models import User
+from ventanilla.accounts.models import TeamMembership, User
 from ventanilla.core.errors import DomainError
 from ventanilla.core.permissions import get_restricted_or_404, restrict
 from ventanilla.tickets import services as tickets
@@ -31,8 +31,17 @@ from ..timeline import describe, inverse_label
 from .common import check_version, is_htmx, posted_version, refused, signed_in, staff, ticket_from_number
 
 RELATED_LIMIT = 5
-DETAIL_RELATED = ("requester", "requester__organization", "organization", "team", "assignee", "queue",
-                  "service", "category", "merged_into")
+DETAIL_RELATED = (
+    "requester",
+    "requester__organization",
+    "organization",
+    "team",
+    "assignee",
+    "queue",
+    "service",
+    "category",
+    "merged_into",
+)
 _TAKEABLE = OPEN
 
 
@@ -46,8 +55,7 @@ def sla_slot(ticket: Ticket) -> dict[str, Any]:
     state = sla_state(ticket)
     labels = dict(TargetKind.choices)
     rows = [
-        {**target, "label": labels.get(kind, kind)}
-        for kind, target in (state.get("targets") or {}).items()
+        {**target, "label": labels.get(kind, kind)} for kind, target in (state.get("targets") or {}).items()
     ]
     return {"has_sla": bool(state.get("has_sla")), "targets": rows}
 
@@ -56,8 +64,9 @@ def _macros(user: User) -> Any:
     return restrict(Macro.objects.filter(is_active=True), user, "view").order_by("name")
 
 
-def ticket_context(request: HttpRequest, ticket: Ticket, *, composer: ComposerForm | None = None,
-                   stale: bool = False) -> dict[str, Any]:
+def ticket_context(
+    request: HttpRequest, ticket: Ticket, *, composer: ComposerForm | None = None, stale: bool = False
+) -> dict[str, Any]:
     user = signed_in(request)
     staff_side = user.is_staff_side
     # The timeline rule hides internal entries (notes, assignments...) from customers.
@@ -71,7 +80,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, *, composer: ComposerFo
         {
             "entry": e,
             "text": "" if e.comment_id else describe(e),
-            "files": [a for a in e.comment.attachments.all() if staff_side or a.public] if e.comment_id else [],
+            "files": [a for a in e.comment.attachments.all() if staff_side or a.public] if e.comment else [],
         }
         for e in entries
     ]
@@ -92,8 +101,11 @@ def ticket_context(request: HttpRequest, ticket: Ticket, *, composer: ComposerFo
         macro = next((m for m in macros if str(m.pk) == macro_id), None)
         initial: dict[str, Any] = {"version": ticket.version}
         if macro is not None:
-            initial.update(body=services.render_macro(macro, ticket, user), macro=macro.pk,
-                           visibility=ComposerForm.REPLY if macro.public else ComposerForm.NOTE)
+            initial.update(
+                body=services.render_macro(macro, ticket, user),
+                macro=macro.pk,
+                visibility=ComposerForm.REPLY if macro.public else ComposerForm.NOTE,
+            )
         elif request.GET.get("mode") == "note":
             initial["visibility"] = ComposerForm.NOTE
         composer = ComposerForm(initial=initial, staff=staff_side)
@@ -106,24 +118,32 @@ def ticket_context(request: HttpRequest, ticket: Ticket, *, composer: ComposerFo
         "macros": macros,
         "stale": stale,
         "transition_form": TransitionForm(allowed=allowed, initial={"version": ticket.version})
-        if allowed else None,
+        if allowed
+        else None,
         "can_take": staff_side and ticket.assignee_id != user.pk and ticket.status in _TAKEABLE,
         "writable": ticket.status not in (Status.CLOSED, Status.CANCELLED),
     }
     if staff_side:
         visible = restrict(Ticket.objects.exclude(pk=ticket.pk), user, "view").select_related("requester")
-        same_requester = list(visible.filter(requester_id=ticket.requester_id).order_by("-id")[:RELATED_LIMIT])
+        same_requester = list(
+            visible.filter(requester_id=ticket.requester_id).order_by("-id")[:RELATED_LIMIT]
+        )
         same_org = (
-            list(visible.filter(organization_id=ticket.organization_id).exclude(requester_id=ticket.requester_id)
-                 .order_by("-id")[:RELATED_LIMIT])
-            if ticket.organization_id else []
+            list(
+                visible.filter(organization_id=ticket.organization_id)
+                .exclude(requester_id=ticket.requester_id)
+                .order_by("-id")[:RELATED_LIMIT]
+            )
+            if ticket.organization_id
+            else []
         )
         context.update(
             tags=[t.name for t in ticket.tags.all()],
             sla=sla_slot(ticket),
             contact=ContactLog.objects.filter(ticket=ticket).first(),
-            assign_form=AssignForm(initial={"team": ticket.team_id, "assignee": ticket.assignee_id,
-                                            "version": ticket.version}),
+            assign_form=AssignForm(
+                initial={"team": ticket.team_id, "assignee": ticket.assignee_id, "version": ticket.version}
+            ),
             link_form=LinkForm(),
             merge_form=MergeForm(),
             same_requester=same_requester,
@@ -157,7 +177,9 @@ def macro_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_version(request: HttpRequest, pk: int) -> JsonResponse:
     """The ticket's current version (and when it changed): a cheap poll for open pages."""
     ticket = get_restricted_or_404(Ticket.objects.only("pk", "version", "updated_at"), request.user, pk=pk)
-    return JsonResponse({"id": ticket.pk, "version": ticket.version, "updated_at": ticket.updated_at.isoformat()})
+    return JsonResponse(
+        {"id": ticket.pk, "version": ticket.version, "updated_at": ticket.updated_at.isoformat()}
+    )
 
 
 @require_GET
@@ -172,7 +194,9 @@ def ticket_changed(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse("")
     last = (
         restrict(TimelineEntry.objects.filter(ticket=ticket), request.user, "view")
-        .select_related("actor").order_by("-id").first()
+        .select_related("actor")
+        .order_by("-id")
+        .first()
     )
     response = render(request, "desk/_changed.html", {"ticket": ticket, "last": last})
     response.status_code = 286
@@ -198,11 +222,16 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "desk/ticket_detail.html", ticket_context(request, ticket, composer=form))
     # The service decides who may write notes; a customer asking for one is refused there, not ignored.
     public = request.POST.get("visibility") != ComposerForm.NOTE and not request.POST.get("internal")
-    files = [(f.name, f) for f in form.cleaned_data["files"]]
+    files = [(f.name, f) for f in form.cleaned_data["attachments"]]
     try:
         result = services.send_composer(
-            actor=user, ticket=ticket, body=form.cleaned_data["body"], public=public, files=files,
-            macro=form.cleaned_data.get("macro"), expected_version=form.cleaned_data["version"],
+            actor=user,
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            public=public,
+            files=files,
+            macro=form.cleaned_data.get("macro"),
+            expected_version=form.cleaned_data["version"],
         )
     except DomainError as error:
         if error.code == "stale_ticket":
@@ -211,8 +240,9 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
             data["version"] = str(ticket.version)
             kept = ComposerForm(data, macros=macros, staff=user.is_staff_side)
             kept.is_valid()
-            return render(request, "desk/ticket_detail.html",
-                          ticket_context(request, ticket, composer=kept, stale=True))
+            return render(
+                request, "desk/ticket_detail.html", ticket_context(request, ticket, composer=kept, stale=True)
+            )
         refused(request, error)
         return _back(ticket)
     messages.success(request, _("Reply sent.") if public else _("Internal note added."))
@@ -233,8 +263,12 @@ def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         tickets.transition_ticket(
-            actor=signed_in(request), ticket=ticket, to=data["to"], resolution_code=data["resolution_code"],
-            resolution_note=data["resolution_note"], expected_version=data["version"],
+            actor=signed_in(request),
+            ticket=ticket,
+            to=data["to"],
+            resolution_code=data["resolution_code"],
+            resolution_note=data["resolution_note"],
+            expected_version=data["version"],
         )
     except DomainError as error:
         refused(request, error)
@@ -246,16 +280,19 @@ def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
-    """"Assign to me" for agents."""
+    """ "Assign to me" for agents."""
     user = staff(request)
     ticket = _load(request, pk)
     try:
-        if ticket.team_id and not ticket.team.memberships.filter(user=user).exists():
+        if ticket.team_id and not TeamMembership.objects.filter(team_id=ticket.team_id, user=user).exists():
             # Taking a ticket of another team (managers do) moves it to no team rather than failing.
-            tickets.assign_ticket(actor=user, ticket=ticket, team=None, assignee=user,
-                                  expected_version=posted_version(request))
+            tickets.assign_ticket(
+                actor=user, ticket=ticket, team=None, assignee=user, expected_version=posted_version(request)
+            )
         else:
-            tickets.assign_ticket(actor=user, ticket=ticket, assignee=user, expected_version=posted_version(request))
+            tickets.assign_ticket(
+                actor=user, ticket=ticket, assignee=user, expected_version=posted_version(request)
+            )
     except DomainError as error:
         refused(request, error)
     else:
@@ -274,8 +311,13 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(ticket)
     data = form.cleaned_data
     try:
-        tickets.assign_ticket(actor=user, ticket=ticket, team=data["team"], assignee=data["assignee"],
-                              expected_version=data["version"])
+        tickets.assign_ticket(
+            actor=user,
+            ticket=ticket,
+            team=data["team"],
+            assignee=data["assignee"],
+            expected_version=data["version"],
+        )
     except DomainError as error:
         refused(request, error)
     else:
@@ -325,8 +367,9 @@ def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
     user = staff(request)
     ticket = _load(request, pk)
-    link = get_restricted_or_404(TicketLink.objects.select_related("source", "target").filter(source=ticket),
-                                 user, pk=link_pk)
+    link = get_restricted_or_404(
+        TicketLink.objects.select_related("source", "target").filter(source=ticket), user, pk=link_pk
+    )
     try:
         tickets.unlink_tickets(actor=user, link=link)
     except DomainError as error:
@@ -355,6 +398,8 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         refused(request, error)
         return _back(ticket)
-    messages.success(request, _("%(source)s was merged into %(target)s.")
-                     % {"source": ticket.number, "target": target.number})
+    messages.success(
+        request,
+        _("%(source)s was merged into %(target)s.") % {"source": ticket.number, "target": target.number},
+    )
     return _back(target)
