@@ -216,6 +216,7 @@ ATTACHMENT_FORBIDDEN_TYPES = env.list(
         "application/x-sh",
         "application/x-msi",
         "text/html",
+        "application/xhtml+xml",
         "image/svg+xml",
         "application/javascript",
     ],

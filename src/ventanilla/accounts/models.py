@@ -76,7 +76,7 @@ class Organization(ChangeLoggedModel, TimeStampedModel):
         return self.name
 
 
-class OrganizationDomain(models.Model):
+class OrganizationDomain(ChangeLoggedModel, models.Model):
     """An email domain whose new users are attached to the organisation (exact match only)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
@@ -221,7 +221,7 @@ class Team(ChangeLoggedModel, TimeStampedModel):
         return self.name
 
 
-class TeamMembership(models.Model):
+class TeamMembership(ChangeLoggedModel, models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     is_lead = models.BooleanField(_("team lead"), default=False)

@@ -88,7 +88,7 @@ class Tag(models.Model):
         return self.name
 
 
-class PriorityMatrixEntry(models.Model):
+class PriorityMatrixEntry(ChangeLoggedModel, models.Model):
     """One cell of the impact × urgency → priority matrix; missing cells use the built-in default."""
 
     impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact.choices)
@@ -241,7 +241,7 @@ class Attachment(models.Model):
         return self.filename
 
 
-class TicketLink(models.Model):
+class TicketLink(ChangeLoggedModel, models.Model):
     source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
     kind = models.CharField(_("kind"), max_length=20, choices=LinkKind.choices)

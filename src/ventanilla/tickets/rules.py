@@ -44,6 +44,12 @@ def tickets(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
     if not user.is_staff_side and action not in CUSTOMER_ACTIONS:
         return qs.none()
     condition = ticket_visibility(user)
+    if action == "transition" and not user.is_staff_side:
+        # Withdrawing, confirming or reopening is the requester's call (or their customer manager's),
+        # not a watcher's or a colleague's who merely sees the ticket.
+        condition = Q(requester_id=user.pk)
+        if user.role == Role.CUSTOMER_MANAGER and user.organization_id:
+            condition |= Q(organization_id=user.organization_id)
     return qs if condition is None else qs.filter(condition)
 
 

@@ -261,3 +261,21 @@ def test_assignment_for_saved_view_counts_reflects_changes(personas: Any, board:
     assign_ticket(actor=personas.agent_1, ticket=board["pool"], assignee=personas.agent_1)
     views = {v.key: v for v in sidebar(personas.agent_1)}
     assert views["unassigned"].count == 0 and views["mine"].count == 3
+
+
+def test_workspace_in_spanish(personas: Any, board: dict[str, Ticket], settings: Any) -> None:
+    client = client_for(personas.agent_1)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    page = client.get(QUEUE).content.decode()
+    for text in (
+        "Sin asignar en mis equipos",
+        "Mis abiertos",
+        "Acciones en bloque sobre los tickets seleccionados",
+        "Registrar un contacto",
+        "Atajos de teclado",
+    ):
+        assert text in page, text
+    assert (
+        "Nivel de servicio"
+        in client.get(reverse("desk:ticket-detail", args=[board["pool"].pk])).content.decode()
+    )

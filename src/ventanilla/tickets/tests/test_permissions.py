@@ -352,3 +352,20 @@ def test_link_matrix(world, who):
     }
     visible = set(restrict(TicketLink.objects.all(), getattr(p, who), "view").values_list("pk", flat=True))
     assert {name for name, link in made.items() if link.pk in visible} == LINKS[who]
+
+
+def test_only_requester_or_customer_manager_may_transition_a_shared_ticket(personas: Any) -> None:
+    """Sharing lets colleagues and watchers see a ticket; withdrawing or closing it stays the requester's."""
+    p = personas
+    p.org_a.shares_tickets = True
+    p.org_a.save()
+    ticket = make_ticket(p.customer_a, actor=p.customer_a)
+    set_watchers(actor=p.agent_1, ticket=ticket, add=[p.colleague_a])
+    for user in (p.colleague_a,):
+        user.refresh_from_db()
+        assert can(user, "view", ticket)
+        assert can(user, "comment", ticket)
+        assert not can(user, "transition", ticket)
+    assert can(p.customer_a, "transition", ticket)
+    assert can(p.customer_manager_a, "transition", ticket)
+    assert not can(p.customer_b, "transition", ticket)
