@@ -18,6 +18,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k tickets -x"`.
 PYTEST_ARGS ?=
+# Parallel test processes (pytest-xdist): "auto" = one per core; 0 runs everything in one process.
+PYTEST_WORKERS ?= auto
 # An interpreter to use instead of searching, e.g. `make run PYTHON=/usr/local/bin/python3.13`.
 PYTHON ?=
 
@@ -39,7 +41,7 @@ run: setup
 
 test: setup
 	@VENTANILLA_TESTING=1 $(VENTANILLA) compilecatalogs -v0
-	@$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass." >&2; fi; exit $$rc; }
+	@$(PY) -m pytest -n "$(PYTEST_WORKERS)" $(PYTEST_ARGS) || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass." >&2; fi; exit $$rc; }
 
 setup: venv python-deps npm-deps
 

@@ -77,14 +77,35 @@ def setup_django(url: str, static_root: str) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+CPU: list[float] = []  # Python CPU time of the last timed() run (load-independent part of a request)
+SQL: list[float] = []  # wall time spent waiting for the database, same requests
+
+
 def timed(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> list[float]:
+    from django.db import connection
+
     for _ in range(warmup):
         fn()
     samples = []
-    for _ in range(repeat):
+    CPU.clear()
+    SQL.clear()
+    waited = [0.0]
+
+    def clock_sql(execute: Any, *args: Any) -> Any:
         began = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - began)
+        try:
+            return execute(*args)
+        finally:
+            waited[0] += time.perf_counter() - began
+
+    with connection.execute_wrapper(clock_sql):
+        for _ in range(repeat):
+            waited[0] = 0.0
+            began, cpu = time.perf_counter(), time.process_time()
+            fn()
+            samples.append(time.perf_counter() - began)
+            CPU.append(time.process_time() - cpu)
+            SQL.append(waited[0])
     return samples
 
 
@@ -201,8 +222,8 @@ def main() -> None:
         samples = timed(functools.partial(client.get, url), args.repeat)
         results.append((label, samples, len(queries)))
         print(
-            f"{label:42s} {fmt(samples)}  ({len(queries)} queries, "
-            f"mean {statistics.mean(samples) * 1000:.1f} ms)"
+            f"{label:42s} {fmt(samples)}  ({len(queries)} queries; median: Python CPU "
+            f"{statistics.median(CPU) * 1000:.1f} ms, SQL {statistics.median(SQL) * 1000:.1f} ms)"
         )
     client = clients[agent.pk]
     extra: list[tuple[str, str]] = []

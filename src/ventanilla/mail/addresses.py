@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00a0-\uffff-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00a0-\uffff-]+)*"
-_DOMAIN = r"(?:[A-Za-z0-9\u00a0-\uffff](?:[A-Za-z0-9\u00a0-\uffff-]{0,61}[A-Za-z0-9\u00a0-\uffff])?\.)+" \
-          r"[A-Za-z\u00a0-\uffff][A-Za-z0-9\u00a0-\uffff-]*"
+_DOMAIN = (
+    r"(?:[A-Za-z0-9\u00a0-\uffff](?:[A-Za-z0-9\u00a0-\uffff-]{0,61}[A-Za-z0-9\u00a0-\uffff])?\.)+"
+    r"[A-Za-z\u00a0-\uffff][A-Za-z0-9\u00a0-\uffff-]*"
+)
 ADDR_SPEC = re.compile(rf"^{_LOCAL}@{_DOMAIN}$")
 
 
@@ -104,7 +106,11 @@ def author_address(raw_from: list[str], raw_sender: list[str]) -> tuple[str, str
             return "", "Sender header is not a valid address"
         boxes = sender
     address = boxes[0]
-    if address not in unfold(raw_from[0] if len(boxes) == 1 and boxes == mailboxes(raw_from[0])
-                             else raw_sender[0]).lower():
+    if (
+        address
+        not in unfold(
+            raw_from[0] if len(boxes) == 1 and boxes == mailboxes(raw_from[0]) else raw_sender[0]
+        ).lower()
+    ):
         return "", "address does not appear literally in the header"
     return address, ""

@@ -27,8 +27,18 @@ class MailboxAdmin(ReferenceAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "received_at", "source", "mailbox", "from_address", "subject", "state", "outcome",
-                    "ticket", "reason")
+    list_display = (
+        "id",
+        "received_at",
+        "source",
+        "mailbox",
+        "from_address",
+        "subject",
+        "state",
+        "outcome",
+        "ticket",
+        "reason",
+    )
     list_filter = ("state", "outcome", "source", "mailbox")
     search_fields = ("from_address", "subject", "message_id", "reason")
     exclude = ("raw",)
@@ -46,8 +56,11 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         for message in queryset.filter(state=InboundState.QUARANTINED):
             result = services.replay(message, actor=request.user)
             done += int(result is not None and result.state == InboundState.DONE)
-        self.message_user(request, ngettext("%(n)d message processed.", "%(n)d messages processed.", done)
-                          % {"n": done}, messages.SUCCESS if done else messages.WARNING)
+        self.message_user(
+            request,
+            ngettext("%(n)d message processed.", "%(n)d messages processed.", done) % {"n": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
         return None
 
 
@@ -63,8 +76,17 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "kind", "to_address", "ticket", "state", "attempts", "sent_at",
-                    "last_error")
+    list_display = (
+        "id",
+        "created_at",
+        "kind",
+        "to_address",
+        "ticket",
+        "state",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
     list_filter = ("state", "kind")
     search_fields = ("to_address", "message_id")
     inlines = [AttemptInline]

@@ -6,6 +6,7 @@ store recognises it (same Message-ID / content): nothing is lost and nothing is 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 import time
@@ -24,8 +25,13 @@ def connect(mailbox: Mailbox) -> Any:
     from imapclient import IMAPClient
 
     context = ssl.create_default_context()
-    client = IMAPClient(mailbox.imap_host, port=mailbox.imap_port, ssl=mailbox.imap_security == "ssl",
-                        ssl_context=context, timeout=60)
+    client = IMAPClient(
+        mailbox.imap_host,
+        port=mailbox.imap_port,
+        ssl=mailbox.imap_security == "ssl",
+        ssl_context=context,
+        timeout=60,
+    )
     if mailbox.imap_security == "starttls":
         client.starttls(context)
     client.login(mailbox.imap_username, mailbox.imap_password)
@@ -61,7 +67,7 @@ def poll_mailbox(mailbox: Mailbox, client: Any | None = None, *, batch: int = 10
         criteria = ["NOT", "DELETED"] if mailbox.imap_done_folder else ["UNSEEN", "NOT", "DELETED"]
         uids = sorted(client.search(criteria))
         for start in range(0, len(uids), batch):
-            chunk = uids[start:start + batch]
+            chunk = uids[start : start + batch]
             # BODY.PEEK leaves \\Seen alone: the flag is our acknowledgement and is set only after storing.
             fetched = client.fetch(chunk, ["BODY.PEEK[]"])
             done: list[int] = []
@@ -84,10 +90,8 @@ def poll_mailbox(mailbox: Mailbox, client: Any | None = None, *, batch: int = 10
     finally:
         close_old_connections()
         if own:
-            try:
+            with contextlib.suppress(Exception):  # nothing useful to do about it
                 client.logout()
-            except Exception:  # noqa: S110 — the server may already have dropped us
-                pass
     return stored
 
 
@@ -118,10 +122,8 @@ def idle_loop(mailbox: Mailbox, *, idle_seconds: int = 300, stop: Any = None) ->
                     else:
                         time.sleep(min(idle_seconds, 60))
             finally:
-                try:
+                with contextlib.suppress(Exception):  # nothing useful to do about it
                     client.logout()
-                except Exception:  # noqa: S110
-                    pass
         except Exception:
             logger.exception("IMAP connection to %s failed; retrying in 30 s", mailbox.name)
             time.sleep(30)

@@ -15,35 +15,62 @@ from .choices import InboundState, OutboundKind, OutboundState, Outcome, Source,
 class Mailbox(ChangeLoggedModel, TimeStampedModel):
     """One address the desk answers (support@, facturacion@…), routed to a team/queue with defaults."""
 
-    name = models.SlugField(_("name"), max_length=50, unique=True,
-                            help_text=_("Used by `ingest_email --mailbox NAME` and in logs."))
+    name = models.SlugField(
+        _("name"),
+        max_length=50,
+        unique=True,
+        help_text=_("Used by `ingest_email --mailbox NAME` and in logs."),
+    )
     address = models.EmailField(_("address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="mailboxes")
-    queue = models.ForeignKey("tickets.Queue", verbose_name=_("queue"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="mailboxes")
-    ticket_type = models.CharField(_("default ticket type"), max_length=10, choices=TicketType.choices,
-                                   default=TicketType.INCIDENT)
-    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES,
-                                default=settings.LANGUAGE_CODE)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailboxes",
+    )
+    queue = models.ForeignKey(
+        "tickets.Queue",
+        verbose_name=_("queue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailboxes",
+    )
+    ticket_type = models.CharField(
+        _("default ticket type"), max_length=10, choices=TicketType.choices, default=TicketType.INCIDENT
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     cc_as_watchers = models.BooleanField(_("Cc addresses become watchers"), default=True)
     untrusted_tag_policy = models.CharField(
-        _("subject tag from a non-participant"), max_length=12, choices=UntrustedTagPolicy.choices,
-        default=UntrustedTagPolicy.NEW_TICKET)
+        _("subject tag from a non-participant"),
+        max_length=12,
+        choices=UntrustedTagPolicy.choices,
+        default=UntrustedTagPolicy.NEW_TICKET,
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # IMAP (optional): the poller reads this folder and moves (or flags) what it has stored.
     imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
-    imap_security = models.CharField(_("IMAP security"), max_length=8, default="ssl",
-                                     choices=[("ssl", "TLS"), ("starttls", "STARTTLS"),
-                                              ("none", _("none (loopback only)"))])
+    imap_security = models.CharField(
+        _("IMAP security"),
+        max_length=8,
+        default="ssl",
+        choices=[("ssl", "TLS"), ("starttls", "STARTTLS"), ("none", _("none (loopback only)"))],
+    )
     imap_username = models.CharField(_("IMAP user"), max_length=255, blank=True)
     imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
     imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
     imap_done_folder = models.CharField(
-        _("move processed mail to"), max_length=255, blank=True,
-        help_text=_("Empty: flag as seen and leave in place."))
+        _("move processed mail to"),
+        max_length=255,
+        blank=True,
+        help_text=_("Empty: flag as seen and leave in place."),
+    )
 
     class Meta:
         verbose_name = _("mailbox")
@@ -62,8 +89,14 @@ class InboundMessage(models.Model):
     same transaction, so a crash anywhere leaves it pending and it is processed once after restart.
     """
 
-    mailbox = models.ForeignKey(Mailbox, verbose_name=_("mailbox"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="messages")
+    mailbox = models.ForeignKey(
+        Mailbox,
+        verbose_name=_("mailbox"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
     source = models.CharField(_("received by"), max_length=8, choices=Source.choices)
     dedup_key = models.CharField(max_length=300, unique=True)
     sha256 = models.CharField(max_length=64, db_index=True)
@@ -72,20 +105,39 @@ class InboundMessage(models.Model):
     size = models.PositiveIntegerField(_("size"))
     envelope_recipients = models.JSONField(_("envelope recipients"), default=list, blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    state = models.CharField(_("state"), max_length=12, choices=InboundState.choices,
-                             default=InboundState.PENDING)
+    state = models.CharField(
+        _("state"), max_length=12, choices=InboundState.choices, default=InboundState.PENDING
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     reason = models.TextField(_("reason"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     notes = models.JSONField(_("notes"), default=list, blank=True)
     from_address = models.CharField(_("from"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sender"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
-    ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("ticket"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="inbound_mail")
-    comment = models.ForeignKey("tickets.Comment", verbose_name=_("comment"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="inbound_mail")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_mail",
+    )
+    comment = models.ForeignKey(
+        "tickets.Comment",
+        verbose_name=_("comment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_mail",
+    )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     class Meta:
@@ -108,18 +160,21 @@ class OutboundMessage(models.Model):
     mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=OutboundKind.choices)
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="outbound_mail")
-    comment = models.ForeignKey("tickets.Comment", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="+")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    comment = models.ForeignKey(
+        "tickets.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     to_address = models.EmailField(_("to"))
     language = models.CharField(_("language"), max_length=5)
     message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
     in_reply_to = models.CharField(max_length=500, blank=True)
     references = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    state = models.CharField(_("state"), max_length=8, choices=OutboundState.choices,
-                             default=OutboundState.PENDING)
+    state = models.CharField(
+        _("state"), max_length=8, choices=OutboundState.choices, default=OutboundState.PENDING
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -153,6 +208,9 @@ class OutboundAttempt(models.Model):
         verbose_name_plural = _("delivery attempts")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.message_id} {'ok' if self.ok else self.error[:60]}"
+
 
 class Bounce(models.Model):
     """A delivery status notification: which address failed, why, and for which ticket."""
@@ -162,12 +220,19 @@ class Bounce(models.Model):
     action = models.CharField(_("action"), max_length=20, blank=True)
     status = models.CharField(_("status"), max_length=20, blank=True)
     diagnostic = models.TextField(_("diagnostic"), blank=True)
-    outbound = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="bounces")
-    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="mail_bounces")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="mail_bounces")
+    outbound = models.ForeignKey(
+        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="bounces"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="mail_bounces"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mail_bounces",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

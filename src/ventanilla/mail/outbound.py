@@ -8,6 +8,7 @@ killed between sending and recording may send a message twice, with the same Mes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import smtplib
@@ -45,14 +46,19 @@ def header_safe(value: str, limit: int = 200) -> str:
 
 # --- writing outbox rows (inside the ticket service's transaction) --------------------------------------
 
+
 def _mailbox_for(ticket: Any) -> Mailbox | None:
     from .services import current_inbound
 
     ctx = current_inbound()
     if ctx is not None and ctx.message.mailbox_id and ctx.message.ticket_id in (None, ticket.pk):
         return ctx.message.mailbox
-    first = InboundMessage.objects.filter(ticket=ticket, mailbox__isnull=False).order_by("id") \
-        .values_list("mailbox_id", flat=True).first()
+    first = (
+        InboundMessage.objects.filter(ticket=ticket, mailbox__isnull=False)
+        .order_by("id")
+        .values_list("mailbox_id", flat=True)
+        .first()
+    )
     if first:
         return Mailbox.objects.filter(pk=first).first()
     if ticket.team_id:
@@ -62,7 +68,9 @@ def _mailbox_for(ticket: Any) -> Mailbox | None:
     return Mailbox.objects.filter(is_active=True).order_by("id").first()
 
 
-def queue(kind: str, ticket: Any, recipient: Any, *, comment: Any = None, **payload: Any) -> OutboundMessage | None:
+def queue(
+    kind: str, ticket: Any, recipient: Any, *, comment: Any = None, **payload: Any
+) -> OutboundMessage | None:
     """Write one outbox row (and have it delivered after commit when workers run)."""
     if recipient is None or not recipient.is_active or not recipient.email:
         return None
@@ -75,10 +83,17 @@ def queue(kind: str, ticket: Any, recipient: Any, *, comment: Any = None, **payl
     if ctx is not None and ctx.parsed.message_id:
         in_reply_to = ctx.parsed.message_id
     row = OutboundMessage.objects.create(
-        mailbox=mailbox, kind=kind, ticket=ticket, comment=comment, recipient=recipient,
-        to_address=recipient.email, language=recipient.language or settings.LANGUAGE_CODE,
+        mailbox=mailbox,
+        kind=kind,
+        ticket=ticket,
+        comment=comment,
+        recipient=recipient,
+        to_address=recipient.email,
+        language=recipient.language or settings.LANGUAGE_CODE,
         message_id=f"vnt-{token}-{uuid.uuid4().hex[:12]}@{settings.MAIL_DOMAIN}",
-        in_reply_to=in_reply_to, payload=payload, next_attempt_at=timezone.now(),
+        in_reply_to=in_reply_to,
+        payload=payload,
+        next_attempt_at=timezone.now(),
     )
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(_kick_delivery)
@@ -97,7 +112,9 @@ def _kick_delivery() -> None:
 def _ack_allowed(address: str) -> bool:
     """RFC 3834 §2: a bounded number of automatic answers per sender per day."""
     since = timezone.now() - timedelta(days=1)
-    sent = OutboundMessage.objects.filter(to_address=address, kind=OutboundKind.ACK, created_at__gte=since).count()
+    sent = OutboundMessage.objects.filter(
+        to_address=address, kind=OutboundKind.ACK, created_at__gte=since
+    ).count()
     return sent < settings.MAIL_AUTOREPLY_LIMIT
 
 
@@ -140,8 +157,11 @@ def on_status_changed(ticket: Any, *, old: str, new: str, actor: Any) -> None:
 
 # --- rendering ------------------------------------------------------------------------------------------
 
+
 def resolution_link(row: OutboundMessage, answer: str) -> str:
-    value = TimestampSigner(salt="ventanilla.mail.resolution").sign(f"{row.ticket_id}:{row.recipient_id}:{answer}")
+    value = TimestampSigner(salt="ventanilla.mail.resolution").sign(
+        f"{row.ticket_id}:{row.recipient_id}:{answer}"
+    )
     return f"{settings.BASE_URL}{reverse('mail:resolution', args=[value])}"
 
 
@@ -156,11 +176,18 @@ def ticket_link(ticket: Any) -> str:
 
 def _references(row: OutboundMessage) -> tuple[str, str]:
     """In-Reply-To and References that make every client thread the conversation."""
-    origin = InboundMessage.objects.filter(ticket_id=row.ticket_id).exclude(message_id="").order_by("id") \
-        .values_list("message_id", flat=True).first()
-    earlier = list(OutboundMessage.objects.filter(ticket_id=row.ticket_id, to_address=row.to_address,
-                                                  id__lt=row.pk).order_by("-id")
-                   .values_list("message_id", flat=True)[:5])
+    origin = (
+        InboundMessage.objects.filter(ticket_id=row.ticket_id)
+        .exclude(message_id="")
+        .order_by("id")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    earlier = list(
+        OutboundMessage.objects.filter(ticket_id=row.ticket_id, to_address=row.to_address, id__lt=row.pk)
+        .order_by("-id")
+        .values_list("message_id", flat=True)[:5]
+    )
     chain = [m for m in [origin, *reversed(earlier)] if m]
     parent = row.in_reply_to or (earlier[0] if earlier else origin) or ""
     if parent and parent not in chain:
@@ -177,7 +204,10 @@ def build_message(row: OutboundMessage) -> EmailMultiAlternatives:
     token = tokens.make_token(row.ticket_id, row.recipient_id or 0)
     with translation.override(row.language):
         context: dict[str, Any] = {
-            "ticket": ticket, "row": row, "comment": row.comment, "link": ticket_link(ticket),
+            "ticket": ticket,
+            "row": row,
+            "comment": row.comment,
+            "link": ticket_link(ticket),
             "marker": _("##- Please type your reply above this line -##"),
             "status": Status(row.payload["new"]).label if row.payload.get("new") in Status.values else "",
         }
@@ -190,8 +220,11 @@ def build_message(row: OutboundMessage) -> EmailMultiAlternatives:
             OutboundKind.STATUS: _("[%(number)s] %(status)s: %(title)s"),
             OutboundKind.RESOLVED: _("[%(number)s] Resolved: %(title)s"),
         }
-        subject = header_safe(subjects[OutboundKind(row.kind)] % {
-            "number": ticket.number, "title": ticket.title, "status": context["status"]}, 250)
+        subject = header_safe(
+            subjects[OutboundKind(row.kind)]
+            % {"number": ticket.number, "title": ticket.title, "status": context["status"]},
+            250,
+        )
         text = render_to_string(f"mail/{row.kind}.txt", context)
         html = render_to_string(f"mail/{row.kind}.html", context)
     if mailbox is not None:
@@ -212,13 +245,20 @@ def build_message(row: OutboundMessage) -> EmailMultiAlternatives:
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to
         headers["References"] = references
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=from_header, to=[row.to_address],
-                                     reply_to=[reply_address], headers=headers)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=from_header,
+        to=[row.to_address],
+        reply_to=[reply_address],
+        headers=headers,
+    )
     message.attach_alternative(html, "text/html")
     return message
 
 
 # --- delivery -------------------------------------------------------------------------------------------
+
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(15 * 2 ** max(attempts - 1, 0), 3600))
@@ -227,15 +267,21 @@ def backoff(attempts: int) -> timedelta:
 def _permanent(error: Exception) -> bool:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _msg in error.recipients.values())
-    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500 and \
-        not isinstance(error, smtplib.SMTPServerDisconnected)
+    return (
+        isinstance(error, smtplib.SMTPResponseException)
+        and error.smtp_code >= 500
+        and not isinstance(error, smtplib.SMTPServerDisconnected)
+    )
 
 
 def deliver_outbox(*, limit: int = 500, now: Any = None) -> int:
     """Send due rows (up to ``limit``); returns how many were sent. Safe with several workers."""
     now = now or timezone.now()
-    ids = list(OutboundMessage.objects.filter(state=OutboundState.PENDING, next_attempt_at__lte=now)
-               .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
+    ids = list(
+        OutboundMessage.objects.filter(state=OutboundState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
     if not ids:
         return 0
     sent = 0
@@ -244,7 +290,9 @@ def deliver_outbox(*, limit: int = 500, now: Any = None) -> int:
     try:
         for pk in ids:
             claimed = OutboundMessage.objects.filter(
-                pk=pk, state=OutboundState.PENDING, next_attempt_at__lte=now,
+                pk=pk,
+                state=OutboundState.PENDING,
+                next_attempt_at__lte=now,
             ).update(next_attempt_at=timezone.now() + LEASE, attempts=F("attempts") + 1)
             if not claimed:
                 continue
@@ -260,36 +308,39 @@ def deliver_outbox(*, limit: int = 500, now: Any = None) -> int:
             except Exception as exc:  # every failure is logged on the row and retried (or given up)
                 if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | OSError):
                     opened = False
-                    try:
+                    with contextlib.suppress(Exception):  # nothing useful to do about it
                         connection.close()
-                    except Exception:  # noqa: S110
-                        pass
                 _failed(row, exc, started)
                 continue
-            OutboundAttempt.objects.create(message=row, started_at=started, finished_at=timezone.now(), ok=True)
-            OutboundMessage.objects.filter(pk=pk).update(state=OutboundState.SENT, sent_at=timezone.now(),
-                                                         last_error="")
+            OutboundAttempt.objects.create(
+                message=row, started_at=started, finished_at=timezone.now(), ok=True
+            )
+            OutboundMessage.objects.filter(pk=pk).update(
+                state=OutboundState.SENT, sent_at=timezone.now(), last_error=""
+            )
             sent += 1
     finally:
         if opened:
-            try:
+            with contextlib.suppress(Exception):  # nothing useful to do about it
                 connection.close()
-            except Exception:  # noqa: S110 — closing a dead connection
-                pass
     return sent
 
 
 def _failed(row: OutboundMessage, error: Exception, started: Any) -> None:
     text = f"{type(error).__name__}: {error}"[:2000]
     logger.warning("mail %s to %s failed (attempt %s): %s", row.pk, row.to_address, row.attempts, text)
-    OutboundAttempt.objects.create(message=row, started_at=started, finished_at=timezone.now(), ok=False,
-                                   error=text)
+    OutboundAttempt.objects.create(
+        message=row, started_at=started, finished_at=timezone.now(), ok=False, error=text
+    )
     give_up = _permanent(error) or row.attempts >= settings.MAIL_OUTBOX_MAX_ATTEMPTS
     OutboundMessage.objects.filter(pk=row.pk).update(
-        state=OutboundState.FAILED if give_up else OutboundState.PENDING, last_error=text,
-        next_attempt_at=timezone.now() + backoff(row.attempts))
+        state=OutboundState.FAILED if give_up else OutboundState.PENDING,
+        last_error=text,
+        next_attempt_at=timezone.now() + backoff(row.attempts),
+    )
 
 
 def retry_failed(rows: Any) -> int:
-    return rows.filter(state=OutboundState.FAILED).update(state=OutboundState.PENDING,
-                                                          next_attempt_at=timezone.now())
+    return rows.filter(state=OutboundState.FAILED).update(
+        state=OutboundState.PENDING, next_attempt_at=timezone.now()
+    )

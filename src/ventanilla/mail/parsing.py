@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import contextlib
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -105,17 +106,23 @@ def header_text(msg: Message, name: str, notes: list[str] | None = None) -> str:
                     except (LookupError, UnicodeDecodeError):
                         chunk = chunk.decode(settings.MAIL_FALLBACK_CHARSET, "replace")
                         if notes is not None:
-                            notes.append(_("The %(header)s header used an unknown or wrong character set; it "
-                                           "was decoded as %(charset)s.")
-                                         % {"header": name, "charset": settings.MAIL_FALLBACK_CHARSET})
+                            notes.append(
+                                _(
+                                    "The %(header)s header used an unknown or wrong character set; it "
+                                    "was decoded as %(charset)s."
+                                )
+                                % {"header": name, "charset": settings.MAIL_FALLBACK_CHARSET}
+                            )
                 chunks.append(chunk)
             value = "".join(chunks) or value
-        except Exception:  # noqa: S110 — keep the undecoded text rather than lose the header
+        except Exception:
             value = value or str(_raw_header(msg, name) or "")
     value, fell_back = _fix_surrogates(value)
     if fell_back and notes is not None:
-        notes.append(_("The %(header)s header contained undeclared 8-bit text; it was decoded as %(charset)s.")
-                     % {"header": name, "charset": settings.MAIL_FALLBACK_CHARSET})
+        notes.append(
+            _("The %(header)s header contained undeclared 8-bit text; it was decoded as %(charset)s.")
+            % {"header": name, "charset": settings.MAIL_FALLBACK_CHARSET}
+        )
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", unfold(value)).strip()
 
 
@@ -154,8 +161,13 @@ def decode_text(part: Message, notes: list[str]) -> str:
             codecs.lookup(declared)
             candidates.append(declared)
         except LookupError:
-            notes.append(_("The text declared the unknown character set “%(charset)s”; it was decoded as "
-                           "%(fallback)s.") % {"charset": declared[:40], "fallback": fallback})
+            notes.append(
+                _(
+                    "The text declared the unknown character set “%(charset)s”; it was decoded as "
+                    "%(fallback)s."
+                )
+                % {"charset": declared[:40], "fallback": fallback}
+            )
     candidates += ["us-ascii", "utf-8"] if not declared else ["utf-8"]
     for charset in candidates:
         try:
@@ -166,11 +178,14 @@ def decode_text(part: Message, notes: list[str]) -> str:
     else:
         text = payload.decode(fallback, "replace")
         if declared and not any(declared in n for n in notes):
-            notes.append(_("Part of the text was not valid %(charset)s; it was decoded as %(fallback)s.")
-                         % {"charset": declared[:40], "fallback": fallback})
+            notes.append(
+                _("Part of the text was not valid %(charset)s; it was decoded as %(fallback)s.")
+                % {"charset": declared[:40], "fallback": fallback}
+            )
         elif not declared:
-            notes.append(_("The text had no character set; it was decoded as %(fallback)s.")
-                         % {"fallback": fallback})
+            notes.append(
+                _("The text had no character set; it was decoded as %(fallback)s.") % {"fallback": fallback}
+            )
     return text.replace("\r\n", "\n").replace("\x00", "")
 
 
@@ -192,15 +207,21 @@ def _classify_auto(msg: Message, subject: str, result: ParsedMessage) -> None:
     """RFC 3834 and the headers real responders use; our own loop header if it is genuinely ours."""
     auto_submitted = (msg.get("Auto-Submitted") or "").strip().lower()
     precedence = (msg.get("Precedence") or "").strip().lower()
-    if auto_submitted.startswith("auto-replied") or msg.get("X-Autoreply") or msg.get("X-Autorespond") \
-            or (msg.get("X-Auto-Response-Suppress") and AUTO_SUBJECT.search(subject)):
-        result.auto = "auto_replied"
-    elif AUTO_SUBJECT.search(subject):  # Outlook/Exchange responders send no RFC 3834 header at all
+    if (
+        auto_submitted.startswith("auto-replied")
+        or msg.get("X-Autoreply")
+        or msg.get("X-Autorespond")
+        or (msg.get("X-Auto-Response-Suppress") and AUTO_SUBJECT.search(subject))
+    ) or AUTO_SUBJECT.search(subject):
         result.auto = "auto_replied"
     elif auto_submitted and auto_submitted != "no":
         result.auto = "auto_generated"
-    elif precedence in ("bulk", "junk", "list", "auto_reply") or msg.get("List-Id") \
-            or msg.get("List-Unsubscribe") or msg.get("Feedback-ID"):
+    elif (
+        precedence in ("bulk", "junk", "list", "auto_reply")
+        or msg.get("List-Id")
+        or msg.get("List-Unsubscribe")
+        or msg.get("Feedback-ID")
+    ):
         result.auto = "bulk"
     elif precedence == "auto_reply":
         result.auto = "auto_replied"
@@ -220,13 +241,13 @@ def _part_filename(part: Message, notes: list[str]) -> str:
         name = ""
     name, fell_back = _fix_surrogates(str(name))
     if "=?" in name:  # some clients put RFC 2047 words in RFC 2231 parameters
-        try:
+        with contextlib.suppress(Exception):  # nothing useful to do about it
             name = str(make_header(decode_header(name)))
-        except Exception:  # noqa: S110
-            pass
     if fell_back:
-        notes.append(_("An attachment name was not valid text and was decoded as %(charset)s.")
-                     % {"charset": settings.MAIL_FALLBACK_CHARSET})
+        notes.append(
+            _("An attachment name was not valid text and was decoded as %(charset)s.")
+            % {"charset": settings.MAIL_FALLBACK_CHARSET}
+        )
     return name.strip()
 
 
@@ -246,8 +267,13 @@ def _calendar_summary(text: str) -> str:
         if name in {"METHOD", "SUMMARY", "DTSTART", "DTEND", "LOCATION", "ORGANIZER"} and name not in values:
             values[name] = value.replace("\\n", " ").replace("\\,", ",").strip()
     lines = [_("Calendar invitation (%(method)s)") % {"method": values.get("METHOD", "PUBLISH")}]
-    for key, label in (("SUMMARY", _("Subject")), ("DTSTART", _("Starts")), ("DTEND", _("Ends")),
-                       ("LOCATION", _("Place")), ("ORGANIZER", _("Organiser"))):
+    for key, label in (
+        ("SUMMARY", _("Subject")),
+        ("DTSTART", _("Starts")),
+        ("DTEND", _("Ends")),
+        ("LOCATION", _("Place")),
+        ("ORGANIZER", _("Organiser")),
+    ):
         if values.get(key):
             lines.append(f"{label}: {values[key].removeprefix('mailto:').removeprefix('MAILTO:')}")
     return "\n".join(lines)
@@ -260,18 +286,29 @@ def _delivery_status(part: Message, result: ParsedMessage) -> None:
     if not blocks:  # some MTAs send it as text: parse the blocks ourselves
         raw = part.get_payload(decode=True) or b""
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        blocks = [message_from_bytes(chunk.strip().encode(), policy=policy.compat32)
-                  for chunk in re.split(r"\r?\n\r?\n", text) if chunk.strip()]
+        blocks = [
+            message_from_bytes(chunk.strip().encode(), policy=policy.compat32)
+            for chunk in re.split(r"\r?\n\r?\n", text)
+            if chunk.strip()
+        ]
     for block in blocks:
         recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
         if not recipient:
             continue
         address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
-        result.bounce_reports.append(BounceReport(
-            address=address[:320], action=str(block.get("Action") or "").strip().lower()[:20],
-            status=str(block.get("Status") or "").strip()[:20],
-            diagnostic=unfold(str(block.get("Diagnostic-Code") or ""))[:1000],
-        ))
+        result.bounce_reports.append(
+            BounceReport(
+                address=address[:320],
+                action=str(block.get("Action") or "").strip().lower()[:20],
+                status=str(block.get("Status") or "").strip()[:20],
+                diagnostic=unfold(str(block.get("Diagnostic-Code") or ""))[:1000],
+            )
+        )
+
+
+def _children(msg: Message) -> list[Message]:
+    parts = list(msg.iter_parts()) if isinstance(msg, EmailMessage) else msg.get_payload()
+    return [p for p in parts if isinstance(p, Message)] if isinstance(parts, list) else []
 
 
 def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str], *, in_report: bool) -> None:
@@ -284,7 +321,7 @@ def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str]
         report = ctype == "multipart/report"
         if ctype == "multipart/alternative":
             # Take the richest alternative we understand, plus the plain one for the text version.
-            children = list(msg.iter_parts()) if isinstance(msg, EmailMessage) else msg.get_payload()
+            children = _children(msg)
             sub_plain: list[str] = []
             sub_html: list[str] = []
             for child in children:
@@ -292,8 +329,7 @@ def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str]
             plain.extend(sub_plain[:1] or [])
             html.extend(sub_html[:1] or [])
             return
-        children = msg.iter_parts() if isinstance(msg, EmailMessage) else msg.get_payload()
-        for child in children:
+        for child in _children(msg):
             _walk(child, result, plain, html, in_report=in_report or report)
         return
     disposition = (msg.get_content_disposition() or "").lower()
@@ -314,12 +350,17 @@ def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str]
         inner_parsed = parse_message(inner_bytes)
         result.forwarded = True
         subject = header_text(inner, "Subject") or _("(no subject)")
-        summary = "\n".join([
-            "", _("---------- Forwarded message ----------"),
-            _("From: %(from)s") % {"from": header_text(inner, "From")},
-            _("Date: %(date)s") % {"date": header_text(inner, "Date")},
-            _("Subject: %(subject)s") % {"subject": subject}, "", inner_parsed.text,
-        ])
+        summary = "\n".join(
+            [
+                "",
+                _("---------- Forwarded message ----------"),
+                _("From: %(from)s") % {"from": header_text(inner, "From")},
+                _("Date: %(date)s") % {"date": header_text(inner, "Date")},
+                _("Subject: %(subject)s") % {"subject": subject},
+                "",
+                inner_parsed.text,
+            ]
+        )
         plain.append(summary)
         name = filename or re.sub(r"[^\w .-]", "_", subject)[:80] + ".eml"
         result.attachments.append(Part(name, "message/rfc822", inner_bytes))
@@ -336,11 +377,15 @@ def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str]
         result.attachments.append(Part(filename or "invitation.ics", "text/calendar", text.encode("utf-8")))
         return
     data = _part_bytes(msg)
-    result.attachments.append(Part(
-        filename=filename or _default_name(ctype, len(result.attachments) + 1, content_id),
-        content_type=ctype, data=data, content_id=content_id,
-        inline=disposition == "inline" or (bool(content_id) and disposition != "attachment"),
-    ))
+    result.attachments.append(
+        Part(
+            filename=filename or _default_name(ctype, len(result.attachments) + 1, content_id),
+            content_type=ctype,
+            data=data,
+            content_id=content_id,
+            inline=disposition == "inline" or (bool(content_id) and disposition != "attachment"),
+        )
+    )
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -367,8 +412,12 @@ def _inline_images(html: str, parts: list[Part]) -> str:
 
     def replace(match: re.Match[str]) -> str:
         part = by_cid.get(match.group(2).strip().lower())
-        if part is None or not part.content_type.startswith("image/") or len(part.data) > INLINE_DATA_URI_MAX \
-                or part.content_type == "image/svg+xml":
+        if (
+            part is None
+            or not part.content_type.startswith("image/")
+            or len(part.data) > INLINE_DATA_URI_MAX
+            or part.content_type == "image/svg+xml"
+        ):
             return match.group(0)
         encoded = base64.b64encode(part.data).decode()
         return f"{match.group(1)}data:{part.content_type};base64,{encoded}"
@@ -389,31 +438,45 @@ def parse_message(raw: bytes) -> ParsedMessage:
     result.message_id = (message_ids(str(_raw_header(msg, "Message-ID") or "")) or [""])[0][:490]
     result.in_reply_to = message_ids(str(_raw_header(msg, "In-Reply-To") or ""))
     result.references = message_ids(" ".join(_raw_headers(msg, "References")))
-    result.from_address, result.sender_problem = author_address(_raw_headers(msg, "From"),
-                                                                _raw_headers(msg, "Sender"))
+    result.from_address, result.sender_problem = author_address(
+        _raw_headers(msg, "From"), _raw_headers(msg, "Sender")
+    )
     try:
         addresses = msg["From"].addresses if msg["From"] is not None else ()
-        result.from_name = next((a.display_name for a in addresses
-                                 if a.addr_spec.lower() == result.from_address), "")
+        result.from_name = next(
+            (a.display_name for a in addresses if a.addr_spec.lower() == result.from_address), ""
+        )
     except Exception:
         result.from_name = ""
     result.from_name = _fix_surrogates(result.from_name)[0][:150]
-    result.to = address_list(" , ".join(_raw_headers(msg, "To") + _raw_headers(msg, "Delivered-To")
-                                        + _raw_headers(msg, "X-Original-To")))
+    result.to = address_list(
+        " , ".join(
+            _raw_headers(msg, "To") + _raw_headers(msg, "Delivered-To") + _raw_headers(msg, "X-Original-To")
+        )
+    )
     result.cc = address_list(" , ".join(_raw_headers(msg, "Cc")))
     _classify_auto(msg, result.subject, result)
     plain: list[str] = []
     html: list[str] = []
     _walk(msg, result, plain, html, in_report=False)
-    if not result.bounce and (BOUNCE_SENDER.match(result.from_address) or not result.from_address) \
-            and BOUNCE_SUBJECT.search(result.subject):
+    if (
+        not result.bounce
+        and (BOUNCE_SENDER.match(result.from_address) or not result.from_address)
+        and BOUNCE_SUBJECT.search(result.subject)
+    ):
         # A bounce without a DSN part: recognised by sender and subject; addresses come from the text.
         result.bounce = True
         body = "\n".join(plain)
-        result.bounced_message_ids += message_ids(" ".join(re.findall(r"Message-ID:\s*(<[^>]+>)", body, re.I)))
-        for address in re.findall(r"<?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>?:?\s*\n?.{0,40}"
-                                  r"(?:user unknown|does not exist|no existe|mailbox unavailable|"
-                                  r"rejected|rechazad)", body, re.I):
+        result.bounced_message_ids += message_ids(
+            " ".join(re.findall(r"Message-ID:\s*(<[^>]+>)", body, re.I))
+        )
+        for address in re.findall(
+            r"<?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>?:?\s*\n?.{0,40}"
+            r"(?:user unknown|does not exist|no existe|mailbox unavailable|"
+            r"rejected|rechazad)",
+            body,
+            re.I,
+        ):
             result.bounce_reports.append(BounceReport(address=address.lower(), action="failed"))
     result.text = "\n\n".join(p.strip("\n") for p in plain if p.strip()).strip()
     raw_html = "".join(html)

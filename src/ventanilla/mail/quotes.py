@@ -49,19 +49,20 @@ def strip_reply(text: str) -> str:
         if _UNDERSCORES.match(line) and i + 1 < len(lines) and _OUTLOOK_FROM.match(lines[i + 1]):
             cut = i
             break
-        if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(nxt) for nxt in lines[i + 1:i + 4]):
+        if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(nxt) for nxt in lines[i + 1 : i + 4]):
             cut = i
             break
         joined = line if line.strip() else ""
-        if i + 1 < len(lines):
-            joined2 = f"{line} {lines[i + 1]}"
-        else:
-            joined2 = line
+        joined2 = f"{line} {lines[i + 1]}" if i + 1 < len(lines) else line
         if joined and any(p.match(joined) for p in _ATTRIBUTION[:2]):
             cut = i
             break
-        if joined and i + 1 < len(lines) and any(p.match(joined2) for p in _ATTRIBUTION[:2]) \
-                and not any(p.match(lines[i + 1]) for p in _ATTRIBUTION[:2]):
+        if (
+            joined
+            and i + 1 < len(lines)
+            and any(p.match(joined2) for p in _ATTRIBUTION[:2])
+            and not any(p.match(lines[i + 1]) for p in _ATTRIBUTION[:2])
+        ):
             cut = i
             break
         if joined and _ATTRIBUTION[2].match(joined) and _quoted_follows(lines, i + 1):
@@ -80,7 +81,7 @@ def strip_reply(text: str) -> str:
 
 
 def _quoted_follows(lines: list[str], start: int) -> bool:
-    for line in lines[start:start + 3]:
+    for line in lines[start : start + 3]:
         if line.strip():
             return line.lstrip().startswith(">")
     return False

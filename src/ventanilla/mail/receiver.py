@@ -31,8 +31,9 @@ class DeskHandler:
         self.source = source
         self.accept_any = accept_any
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         try:
             mailbox = await asyncio.to_thread(_blocking, mailbox_for_recipient, address)
         except Exception as exc:
@@ -56,7 +57,9 @@ class DeskHandler:
     def _store(self, raw: bytes, recipients: list[str]) -> str:
         mailbox = next((m for m in (mailbox_for_recipient(r) for r in recipients) if m is not None), None)
         try:
-            row, created = store_message(raw, source=self.source, mailbox=mailbox, envelope_recipients=recipients)
+            row, created = store_message(
+                raw, source=self.source, mailbox=mailbox, envelope_recipients=recipients
+            )
         except MessageRefused as exc:
             return f"554 5.6.0 {str(exc)[:200]}"
         except TemporaryFailure as exc:
@@ -81,5 +84,6 @@ def make_controller(*, host: str, port: int, lmtp: bool, accept_any: bool = Fals
                 return LMTP(self.handler, **self.SMTP_kwargs)
             return super().factory()
 
-    return _Controller(handler, hostname=host, port=port, data_size_limit=settings.MAIL_MAX_MESSAGE_BYTES,
-                       decode_data=False)
+    return _Controller(
+        handler, hostname=host, port=port, data_size_limit=settings.MAIL_MAX_MESSAGE_BYTES, decode_data=False
+    )

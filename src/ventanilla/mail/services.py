@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.parser import BytesHeaderParser
 from email import policy
+from email.parser import BytesHeaderParser
 from typing import Any
 
 from django.conf import settings
@@ -37,7 +37,7 @@ from .choices import InboundState, OutboundState, Outcome, Source, UntrustedTagP
 from .models import Bounce, InboundMessage, Mailbox, OutboundMessage
 from .parsing import BounceReport, ParsedMessage, message_ids, parse_message
 from .quotes import strip_reply, strip_reply_html
-from .threading import Thread, find_thread
+from .threading import find_thread
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ def _inbound(ctx: InboundContext) -> Iterator[None]:
 
 # --- storing --------------------------------------------------------------------------------------------
 
+
 def mailbox_named(name: str) -> Mailbox:
     mailbox = Mailbox.objects.filter(name=name, is_active=True).first()
     if mailbox is None:
@@ -102,16 +103,24 @@ def _check(raw: bytes) -> str:
     if not raw or not raw.strip():
         raise MessageRefused(_("The message is empty."))
     if len(raw) > settings.MAIL_MAX_MESSAGE_BYTES:
-        raise MessageRefused(_("The message is larger than %(n)d bytes.") % {"n": settings.MAIL_MAX_MESSAGE_BYTES})
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:256 * 1024])
-    if not headers.keys() or not any(k.lower() in ("from", "date", "message-id", "subject", "to", "sender")
-                                     for k in headers.keys()):
+        raise MessageRefused(
+            _("The message is larger than %(n)d bytes.") % {"n": settings.MAIL_MAX_MESSAGE_BYTES}
+        )
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[: 256 * 1024])
+    if not headers.keys() or not any(
+        k.lower() in ("from", "date", "message-id", "subject", "to", "sender") for k in headers
+    ):
         raise MessageRefused(_("This is not an email message (no header section)."))
     return (message_ids(str(headers.get("Message-ID") or "")) or [""])[0][:490]
 
 
-def store_message(raw: bytes, *, source: str = Source.STDIN, mailbox: Mailbox | None = None,
-                  envelope_recipients: list[str] | None = None) -> tuple[InboundMessage, bool]:
+def store_message(
+    raw: bytes,
+    *,
+    source: str = Source.STDIN,
+    mailbox: Mailbox | None = None,
+    envelope_recipients: list[str] | None = None,
+) -> tuple[InboundMessage, bool]:
     """Store ``raw`` durably (committed) unless it is already stored; returns (row, newly stored).
 
     Raises MessageRefused for what must be refused and TemporaryFailure when the database cannot take it.
@@ -130,8 +139,14 @@ def store_message(raw: bytes, *, source: str = Source.STDIN, mailbox: Mailbox | 
         try:
             with transaction.atomic():
                 row = InboundMessage.objects.create(
-                    mailbox=mailbox, source=source, dedup_key=key[:300], sha256=digest, message_id=message_id,
-                    raw=raw, size=len(raw), envelope_recipients=envelope_recipients or [],
+                    mailbox=mailbox,
+                    source=source,
+                    dedup_key=key[:300],
+                    sha256=digest,
+                    message_id=message_id,
+                    raw=raw,
+                    size=len(raw),
+                    envelope_recipients=envelope_recipients or [],
                 )
         except IntegrityError:  # the same message arriving twice at the same moment
             return InboundMessage.objects.get(dedup_key=key[:300]), False
@@ -154,11 +169,15 @@ def _kick_processing(pk: int) -> None:
 
 # --- processing -----------------------------------------------------------------------------------------
 
+
 def process_pending(limit: int = 500) -> int:
     """Process stored messages that are still pending (after a crash, a lost task, a replay)."""
     done = 0
-    for pk in InboundMessage.objects.filter(state=InboundState.PENDING).order_by("id") \
-            .values_list("pk", flat=True)[:limit]:
+    for pk in (
+        InboundMessage.objects.filter(state=InboundState.PENDING)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    ):
         if process_message(pk) is not None:
             done += 1
     return done
@@ -181,12 +200,23 @@ def process_message(pk: int) -> InboundMessage | None:
             ctx = InboundContext(message=row, parsed=parsed)
             with _inbound(ctx), acting_as(None):
                 outcome = _apply(row, parsed)
-            InboundMessage.objects.filter(pk=row.pk).update(
-                state=InboundState.DONE, outcome=outcome.outcome, ticket=outcome.ticket, comment=outcome.comment,
-                sender=outcome.sender, notes=parsed.notes + outcome.notes, reason="",
-                from_address=parsed.from_address[:320], subject=parsed.subject[:300],
-                processed_at=timezone.now(), attempts=F("attempts") + 1,
-            )
+            done = {
+                "state": InboundState.DONE,
+                "outcome": outcome.outcome,
+                "ticket": outcome.ticket,
+                "comment": outcome.comment,
+                "sender": outcome.sender,
+                "notes": parsed.notes + outcome.notes,
+                "reason": "",
+                "from_address": parsed.from_address[:320],
+                "subject": parsed.subject[:300],
+                "processed_at": timezone.now(),
+            }
+            InboundMessage.objects.filter(pk=row.pk).update(**done, attempts=F("attempts") + 1)
+            for name, value in done.items():
+                setattr(row, name, value)
+            row.attempts += 1
+            return row
     except TRANSIENT_ERRORS:
         raise
     except Exception as exc:
@@ -200,14 +230,18 @@ def process_message(pk: int) -> InboundMessage | None:
 
 def quarantine(pk: int, reason: str) -> None:
     InboundMessage.objects.filter(pk=pk, state=InboundState.PENDING).update(
-        state=InboundState.QUARANTINED, reason=reason[:5000], attempts=F("attempts") + 1,
-        processed_at=timezone.now())
+        state=InboundState.QUARANTINED,
+        reason=reason[:5000],
+        attempts=F("attempts") + 1,
+        processed_at=timezone.now(),
+    )
 
 
 def replay(message: InboundMessage, *, actor: Any = None) -> InboundMessage | None:
     """Put a quarantined message back in the queue and process it now."""
     InboundMessage.objects.filter(pk=message.pk, state=InboundState.QUARANTINED).update(
-        state=InboundState.PENDING, reason="")
+        state=InboundState.PENDING, reason=""
+    )
     return process_message(message.pk)
 
 
@@ -262,22 +296,44 @@ def _apply(row: InboundMessage, parsed: ParsedMessage) -> Result:
             return Result(Outcome.IGNORED, sender=sender, notes=[_("Out-of-office reply to no ticket.")])
         return _new_ticket(parsed, sender, mailbox)
     if parsed.is_out_of_office:
-        return _note(ticket, parsed, sender, Outcome.AUTO_REPLY,
-                     _("Automatic reply from %(email)s (it does not change the ticket):")
-                     % {"email": sender.email})
+        return _note(
+            ticket,
+            parsed,
+            sender,
+            Outcome.AUTO_REPLY,
+            _("Automatic reply from %(email)s (it does not change the ticket):") % {"email": sender.email},
+        )
     if sender.is_staff_side and not thread.trusted:
-        return _note(ticket, parsed, sender, Outcome.UNTRUSTED,
-                     _("Unverified email claiming to be from agent %(email)s (no valid reply token for this "
-                       "address). It was not sent to the customer:") % {"email": sender.email})
+        return _note(
+            ticket,
+            parsed,
+            sender,
+            Outcome.UNTRUSTED,
+            _(
+                "Unverified email claiming to be from agent %(email)s (no valid reply token for this "
+                "address). It was not sent to the customer:"
+            )
+            % {"email": sender.email},
+        )
     if not thread.trusted:
         if thread.via == "token":
             # A stranger answering a mail forwarded to them: keep it for the agents, tell nobody else.
-            return _note(ticket, parsed, sender, Outcome.UNTRUSTED,
-                         _("Email from %(email)s, who is not a participant of this ticket. It was not sent to "
-                           "the customer:") % {"email": sender.email})
+            return _note(
+                ticket,
+                parsed,
+                sender,
+                Outcome.UNTRUSTED,
+                _(
+                    "Email from %(email)s, who is not a participant of this ticket. It was not sent to "
+                    "the customer:"
+                )
+                % {"email": sender.email},
+            )
         if mailbox is not None and mailbox.untrusted_tag_policy == UntrustedTagPolicy.QUARANTINE:
-            raise Quarantine(_("%(email)s referred to ticket %(number)s but is not a participant of it.")
-                             % {"email": sender.email, "number": ticket.number})
+            raise Quarantine(
+                _("%(email)s referred to ticket %(number)s but is not a participant of it.")
+                % {"email": sender.email, "number": ticket.number}
+            )
         return _new_ticket(parsed, sender, mailbox)
     return _reply(ticket, parsed, sender, mailbox)
 
@@ -318,46 +374,67 @@ def _files(parsed: ParsedMessage, notes: list[str]) -> list[tuple[str, bytes]]:
         if part.inline and part.content_type.startswith("image/") and len(part.data) < 64:
             continue
         if len(part.data) > limit:
-            notes.append(_("The attachment “%(name)s” (%(size)d MB) is larger than the %(limit)d MB limit and "
-                           "was not kept.") % {"name": name, "size": len(part.data) // (1024 * 1024),
-                                               "limit": limit // (1024 * 1024)})
+            notes.append(
+                _(
+                    "The attachment “%(name)s” (%(size)d MB) is larger than the %(limit)d MB limit and "
+                    "was not kept."
+                )
+                % {"name": name, "size": len(part.data) // (1024 * 1024), "limit": limit // (1024 * 1024)}
+            )
             continue
         if not part.data:
             continue
         kind = sniff_content_type(part.data, name)
         if kind in settings.ATTACHMENT_FORBIDDEN_TYPES:
-            notes.append(_("The attachment “%(name)s” (%(type)s) is a type that is not accepted and was not "
-                           "kept.") % {"name": name, "type": kind})
+            notes.append(
+                _("The attachment “%(name)s” (%(type)s) is a type that is not accepted and was not kept.")
+                % {"name": name, "type": kind}
+            )
             continue
         files.append((name, part.data))
     return files
 
 
-def _new_ticket(parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, *,
-                follow_up_of: Ticket | None = None) -> Result:
+def _new_ticket(
+    parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, *, follow_up_of: Ticket | None = None
+) -> Result:
     from ventanilla.tickets.services import add_attachment, create_ticket, link_tickets
 
     notes: list[str] = []
     files = _files(parsed, notes)
     text, html = _body(parsed, strip=follow_up_of is not None)
     if follow_up_of is not None:
-        notes.insert(0, _("Follow-up of %(number)s, which is already closed.") % {"number": follow_up_of.number})
-    title = parsed.subject.strip() or (text.strip().splitlines() or [""])[0][:120].strip() or _("(no subject)")
+        notes.insert(
+            0, _("Follow-up of %(number)s, which is already closed.") % {"number": follow_up_of.number}
+        )
+    title = (
+        parsed.subject.strip() or (text.strip().splitlines() or [""])[0][:120].strip() or _("(no subject)")
+    )
     watchers = _cc_watchers(parsed, sender, mailbox, notes)
     ticket = create_ticket(
-        actor=None, requester=sender, title=title[:200], channel=Channel.EMAIL,
+        actor=None,
+        requester=sender,
+        title=title[:200],
+        channel=Channel.EMAIL,
         type=mailbox.ticket_type if mailbox else "incident",
-        description=_with_notes(text, notes + parsed.notes), description_html=html,
-        team=mailbox.team if mailbox else None, queue=mailbox.queue if mailbox else None, watchers=watchers,
+        description=_with_notes(text, notes + parsed.notes),
+        description_html=html,
+        team=mailbox.team if mailbox else None,
+        queue=mailbox.queue if mailbox else None,
+        watchers=watchers,
     )
     for name, data in files:
         add_attachment(actor=None, ticket=ticket, filename=name, content=data)
     if follow_up_of is not None:
         link_tickets(actor=None, source=ticket, target=follow_up_of, kind=LinkKind.RELATED)
-    return Result(Outcome.FOLLOW_UP if follow_up_of else Outcome.TICKET, ticket=ticket, sender=sender, notes=notes)
+    return Result(
+        Outcome.FOLLOW_UP if follow_up_of else Outcome.TICKET, ticket=ticket, sender=sender, notes=notes
+    )
 
 
-def _cc_watchers(parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, notes: list[str]) -> list[User]:
+def _cc_watchers(
+    parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, notes: list[str]
+) -> list[User]:
     if mailbox is None or not mailbox.cc_as_watchers or not parsed.cc:
         return []
     ours = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
@@ -370,8 +447,10 @@ def _cc_watchers(parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, n
         if not user.is_active:
             continue
         if user.is_customer and sender.organization_id and user.organization_id != sender.organization_id:
-            notes.append(_("%(email)s was in Cc but belongs to another organisation; not added as a watcher.")
-                         % {"email": address})
+            notes.append(
+                _("%(email)s was in Cc but belongs to another organisation; not added as a watcher.")
+                % {"email": address}
+            )
             continue
         watchers.append(user)
     return watchers
@@ -380,14 +459,25 @@ def _cc_watchers(parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, n
 def _reply(ticket: Ticket, parsed: ParsedMessage, sender: User, mailbox: Mailbox | None) -> Result:
     from ventanilla.tickets.services import add_comment, transition_ticket
 
-    if ticket.status in FINAL or (ticket.status == Status.RESOLVED and sender.pk == ticket.requester_id
-                                  and not _within_reopen_window(ticket)):
+    if ticket.status in FINAL or (
+        ticket.status == Status.RESOLVED
+        and sender.pk == ticket.requester_id
+        and not _within_reopen_window(ticket)
+    ):
         return _new_ticket(parsed, sender, mailbox, follow_up_of=ticket)
     notes: list[str] = []
     files = _files(parsed, notes)
     text, html = _body(parsed, strip=True)
-    comment = add_comment(actor=None, author=sender, ticket=ticket, body=_with_notes(text, notes + parsed.notes),
-                          body_html=html, public=True, channel=Channel.EMAIL, files=files)
+    comment = add_comment(
+        actor=None,
+        author=sender,
+        ticket=ticket,
+        body=_with_notes(text, notes + parsed.notes),
+        body_html=html,
+        public=True,
+        channel=Channel.EMAIL,
+        files=files,
+    )
     if ticket.status == Status.RESOLVED and sender.pk == ticket.requester_id:
         ticket.refresh_from_db()
         transition_ticket(actor=None, ticket=ticket, to=Status.IN_PROGRESS, reason="customer_reply")
@@ -396,8 +486,9 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: User, mailbox: Mailbox
 
 
 def _within_reopen_window(ticket: Ticket) -> bool:
-    return ticket.resolved_at is None or \
-        timezone.now() - ticket.resolved_at <= timedelta(days=settings.REOPEN_WINDOW_DAYS)
+    return ticket.resolved_at is None or timezone.now() - ticket.resolved_at <= timedelta(
+        days=settings.REOPEN_WINDOW_DAYS
+    )
 
 
 def _note(ticket: Ticket, parsed: ParsedMessage, sender: User, outcome: str, intro: str) -> Result:
@@ -405,11 +496,16 @@ def _note(ticket: Ticket, parsed: ParsedMessage, sender: User, outcome: str, int
     from ventanilla.tickets.services import add_comment
 
     if ticket.status in FINAL:
-        return Result(Outcome.IGNORED, ticket=ticket, sender=sender,
-                      notes=[_("The ticket is closed; the message is kept here only.")])
+        return Result(
+            Outcome.IGNORED,
+            ticket=ticket,
+            sender=sender,
+            notes=[_("The ticket is closed; the message is kept here only.")],
+        )
     text, _html = _body(parsed, strip=True)
-    comment = add_comment(actor=None, ticket=ticket, body=f"{intro}\n\n{text}".strip(), public=False,
-                          channel=Channel.EMAIL)
+    comment = add_comment(
+        actor=None, ticket=ticket, body=f"{intro}\n\n{text}".strip(), public=False, channel=Channel.EMAIL
+    )
     return Result(outcome, ticket=ticket, comment=comment, sender=sender)
 
 
@@ -417,22 +513,34 @@ def _bounce(row: InboundMessage, parsed: ParsedMessage) -> Result:
     """Record which address failed, on the outbound message and ticket it concerns; never a ticket."""
     from ventanilla.tickets.services import add_comment
 
-    outbound = OutboundMessage.objects.filter(message_id__in=parsed.bounced_message_ids).first() \
-        if parsed.bounced_message_ids else None
+    outbound = (
+        OutboundMessage.objects.filter(message_id__in=parsed.bounced_message_ids).first()
+        if parsed.bounced_message_ids
+        else None
+    )
     reports = parsed.bounce_reports
     if not reports and outbound is not None:  # a bounce that names no address fails the one we sent to
         reports = [BounceReport(address=outbound.to_address, action="failed")]
     ticket = outbound.ticket if outbound is not None else None
     failed = [r for r in reports if r.action in ("failed", "delayed", "")]
     for report in reports:
-        Bounce.objects.create(inbound=row, address=report.address, action=report.action, status=report.status,
-                              diagnostic=report.diagnostic, outbound=outbound, ticket=ticket,
-                              user=User.objects.filter(email__iexact=report.address).first())
+        Bounce.objects.create(
+            inbound=row,
+            address=report.address,
+            action=report.action,
+            status=report.status,
+            diagnostic=report.diagnostic,
+            outbound=outbound,
+            ticket=ticket,
+            user=User.objects.filter(email__iexact=report.address).first(),
+        )
     if outbound is not None and any(r.action == "failed" for r in reports):
         OutboundMessage.objects.filter(pk=outbound.pk).update(state=OutboundState.BOUNCED)
     if ticket is not None and failed and ticket.status not in FINAL:
-        lines = [_("Mail to %(address)s could not be delivered (%(status)s) %(diagnostic)s")
-                 % {"address": r.address, "status": r.status or r.action, "diagnostic": r.diagnostic}
-                 for r in failed]
+        lines = [
+            _("Mail to %(address)s could not be delivered (%(status)s) %(diagnostic)s")
+            % {"address": r.address, "status": r.status or r.action, "diagnostic": r.diagnostic}
+            for r in failed
+        ]
         add_comment(actor=None, ticket=ticket, body="\n".join(lines), public=False, channel=Channel.EMAIL)
     return Result(Outcome.BOUNCE, ticket=ticket)

@@ -9,8 +9,12 @@ from .outbound import deliver_outbox
 from .services import process_message, process_pending
 
 
-@shared_task(name="ventanilla.mail.tasks.process_inbound", autoretry_for=(Exception,), retry_backoff=True,
-             max_retries=10)
+@shared_task(
+    name="ventanilla.mail.tasks.process_inbound",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=10,
+)
 def process_inbound(pk: int) -> str:
     row = process_message(pk)
     return row.state if row is not None else "skipped"

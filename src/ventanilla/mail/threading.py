@@ -45,9 +45,12 @@ def find_thread(parsed: ParsedMessage, sender: User | None, envelope: list[str] 
             thread = Thread(ticket=ticket, via="token", token_user_id=token.user_id)
             break
     if thread.ticket is None and ids:
-        pk = (OutboundMessage.objects.filter(message_id__in=ids).values_list("ticket_id", flat=True).first()
-              or InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
-              .values_list("ticket_id", flat=True).first())
+        pk = (
+            OutboundMessage.objects.filter(message_id__in=ids).values_list("ticket_id", flat=True).first()
+            or InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
         if pk:
             thread = Thread(ticket=_ticket(pk), via="reference")
     if thread.ticket is None:

@@ -45,8 +45,12 @@ def resolution(request: HttpRequest, signed: str) -> HttpResponse:
         target = Status.CLOSED if answer == "confirm" else Status.IN_PROGRESS
         try:
             if ticket.status == Status.RESOLVED:
-                transition_ticket(actor=person, ticket=ticket, to=target,
-                                  reason="customer_confirmed" if answer == "confirm" else "customer_reopened")
+                transition_ticket(
+                    actor=person,
+                    ticket=ticket,
+                    to=target,
+                    reason="customer_confirmed" if answer == "confirm" else "customer_reopened",
+                )
                 note = request.POST.get("note", "").strip()
                 if note and target == Status.IN_PROGRESS:
                     add_comment(actor=person, ticket=ticket, body=note[:10000], channel="email")

@@ -6,10 +6,26 @@ from ..models import InboundMessage
 
 
 class InboundMessageSerializer(serializers.ModelSerializer):
-    mailbox = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    mailbox: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
         model = InboundMessage
-        fields = ["id", "mailbox", "source", "message_id", "from_address", "subject", "size", "received_at",
-                  "state", "attempts", "reason", "outcome", "notes", "ticket", "comment", "processed_at"]
+        fields = [
+            "id",
+            "mailbox",
+            "source",
+            "message_id",
+            "from_address",
+            "subject",
+            "size",
+            "received_at",
+            "state",
+            "attempts",
+            "reason",
+            "outcome",
+            "notes",
+            "ticket",
+            "comment",
+            "processed_at",
+        ]
         read_only_fields = fields

@@ -28,16 +28,23 @@ class InboundMessageViewSet(ReadOnlyRestrictedViewSet):
     serializer_class = InboundMessageSerializer
     filterset_fields = ["state", "outcome", "source", "ticket"]
 
-    @extend_schema(request=None, responses={200: InboundMessageSerializer,
-                                            409: OpenApiResponse(ErrorSerializer, description="Not quarantined.")})
+    @extend_schema(
+        request=None,
+        responses={
+            200: InboundMessageSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Not quarantined."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def replay(self, request: Request, pk: Any = None) -> Response:
         message = self.get_object()
         if getattr(request.user, "role", None) not in ADMINISTRATION:
             raise exceptions.PermissionDenied(_("Only service-desk managers and administrators can do this."))
         if message.state != InboundState.QUARANTINED:
-            return Response({"code": "not_quarantined", "detail": _("Only quarantined messages can be replayed.")},
-                            status=409)
+            return Response(
+                {"code": "not_quarantined", "detail": _("Only quarantined messages can be replayed.")},
+                status=409,
+            )
         result = services.replay(message, actor=request.user) or message
         result.refresh_from_db()
         return Response(InboundMessageSerializer(result).data)

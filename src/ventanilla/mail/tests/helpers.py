@@ -12,9 +12,16 @@ from ventanilla.mail.models import InboundMessage
 from ventanilla.mail.services import process_message, store_message
 
 
-def make_mail(*, sender: str = "ana@acme.test", to: str = "support@desk.test", subject: str = "Printer broken",
-              body: str = "The printer on floor 2 does not print.", html: str | None = None,
-              headers: dict[str, str] | None = None, msgid: str | None = None) -> bytes:
+def make_mail(
+    *,
+    sender: str = "ana@acme.test",
+    to: str = "support@desk.test",
+    subject: str = "Printer broken",
+    body: str = "The printer on floor 2 does not print.",
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+    msgid: str | None = None,
+) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to

@@ -35,19 +35,33 @@ def test_corpus_is_big_and_bilingual() -> None:
 def prepare(setup: str, personas: Any, mailbox: Any) -> tuple[Ticket | None, dict[str, str]]:
     if setup == "none":
         return None, {}
-    origin = ingest(make_mail(subject="Impresora atascada", body="La impresora está atascada.",
-                              msgid="<origin@client.test>"), mailbox)
+    origin = ingest(
+        make_mail(
+            subject="Impresora atascada", body="La impresora está atascada.", msgid="<origin@client.test>"
+        ),
+        mailbox,
+    )
     ticket = origin.ticket
     assert ticket is not None, origin.reason
     if setup == "pending":
         transition_ticket(actor=personas.agent_1, ticket=ticket, to="pending_customer")
     if setup in ("resolved", "closed"):
-        transition_ticket(actor=personas.agent_1, ticket=ticket, to="resolved", resolution_code="solved",
-                          resolution_note="Toner replaced.")
+        transition_ticket(
+            actor=personas.agent_1,
+            ticket=ticket,
+            to="resolved",
+            resolution_code="solved",
+            resolution_note="Toner replaced.",
+        )
     if setup == "resolved_old":
         with time_machine.travel(timezone.now() - timedelta(days=60)):
-            transition_ticket(actor=personas.agent_1, ticket=ticket, to="resolved", resolution_code="solved",
-                              resolution_note="Toner replaced.")
+            transition_ticket(
+                actor=personas.agent_1,
+                ticket=ticket,
+                to="resolved",
+                resolution_code="solved",
+                resolution_note="Toner replaced.",
+            )
     if setup == "closed":
         ticket.refresh_from_db()
         transition_ticket(actor=personas.agent_1, ticket=ticket, to="closed")
@@ -55,9 +69,12 @@ def prepare(setup: str, personas: Any, mailbox: Any) -> tuple[Ticket | None, dic
     ack = OutboundMessage.objects.filter(ticket=ticket, kind="ack").first()
     assert ack is not None
     values = {
-        "%%NUMBER%%": ticket.number or "", "%%TOKEN%%": tokens.make_token(ticket.pk, personas.customer_a.pk),
-        "%%AGENT_TOKEN%%": tokens.make_token(ticket.pk, personas.agent_1.pk), "%%OUTBOUND%%": ack.message_id,
-        "%%ORIGIN%%": "origin@client.test", "%%LOOP%%": tokens.loop_value(),
+        "%%NUMBER%%": ticket.number or "",
+        "%%TOKEN%%": tokens.make_token(ticket.pk, personas.customer_a.pk),
+        "%%AGENT_TOKEN%%": tokens.make_token(ticket.pk, personas.agent_1.pk),
+        "%%OUTBOUND%%": ack.message_id,
+        "%%ORIGIN%%": "origin@client.test",
+        "%%LOOP%%": tokens.loop_value(),
     }
     return ticket, values
 
@@ -91,7 +108,9 @@ def test_corpus_message(case: dict[str, Any], personas: Any, mailbox: Any, setti
         org = ticket.requester.organization
         assert (org.name if org else None) == expect["organization"]
     text = (ticket.description if ticket and not comment else "") + (comment.body if comment else "")
-    html = (ticket.description_html if ticket and not comment else "") + (comment.body_html if comment else "")
+    html = (ticket.description_html if ticket and not comment else "") + (
+        comment.body_html if comment else ""
+    )
     for word in expect.get("body_contains", []):
         assert word in text, (word, text)
     for word in expect.get("html_contains", []):
@@ -103,8 +122,9 @@ def test_corpus_message(case: dict[str, Any], personas: Any, mailbox: Any, setti
     if "attachments" in expect:
         assert Attachment.objects.filter(ticket=ticket).count() == expect["attachments"]
     for name in expect.get("attachment_names", []):
-        assert Attachment.objects.filter(ticket=ticket, filename=name).exists(), \
-            list(Attachment.objects.values_list("filename", flat=True))
+        assert Attachment.objects.filter(ticket=ticket, filename=name).exists(), list(
+            Attachment.objects.values_list("filename", flat=True)
+        )
     if "watchers" in expect:
         assert ticket.watchers.count() == expect["watchers"]
     if "acks" in expect:
@@ -114,7 +134,9 @@ def test_corpus_message(case: dict[str, Any], personas: Any, mailbox: Any, setti
     if "public" in expect:
         assert comment.public is expect["public"]
     if "notifies_customer" in expect:
-        sent = OutboundMessage.objects.filter(kind="reply", to_address="ana@acme.test").count() - replies_before
+        sent = (
+            OutboundMessage.objects.filter(kind="reply", to_address="ana@acme.test").count() - replies_before
+        )
         assert (sent > 0) is expect["notifies_customer"]
     if expect.get("prepared_untouched"):
         prepared.refresh_from_db()

@@ -30,19 +30,36 @@ def _psycopg() -> Any:
     import psycopg
 
     cfg = connection.settings_dict
-    return psycopg.connect(host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, user=cfg["USER"],
-                           password=cfg["PASSWORD"] or None, dbname=cfg["NAME"], autocommit=True)
+    return psycopg.connect(
+        host=cfg["HOST"] or "127.0.0.1",
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"],
+        password=cfg["PASSWORD"] or None,
+        dbname=cfg["NAME"],
+        autocommit=True,
+    )
 
 
 def _worker() -> subprocess.Popen[bytes]:
     cfg = connection.settings_dict
     url = f"postgres://{cfg['USER']}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "PGAPPNAME": APP, "CELERY_TASK_ALWAYS_EAGER": "true",
-           "VENTANILLA_TESTING": "true", "SECRET_KEY": "django-insecure-test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PGAPPNAME": APP,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "VENTANILLA_TESTING": "true",
+        "SECRET_KEY": "django-insecure-test",
+    }
     env.pop("PYTEST_XDIST_WORKER", None)
     manage = [sys.executable, "-m", "ventanilla.cli", "process_mail"]
-    return subprocess.Popen(manage, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=Path(__file__).resolve().parents[4])
+    return subprocess.Popen(
+        manage,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[4],
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -74,20 +91,24 @@ def test_worker_killed_mid_message_then_restarted(personas: Any, mailbox: Any) -
             deadline = time.monotonic() + 60
             waiting = 0
             while time.monotonic() < deadline and not waiting:
-                waiting = probe.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-                                        "AND wait_event_type = 'Lock'", [APP]).fetchone()[0]
+                waiting = probe.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                    "AND wait_event_type = 'Lock'",
+                    [APP],
+                ).fetchone()[0]
                 time.sleep(0.1)
             assert waiting, worker.communicate(timeout=5)
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
             # The server notices the dead client only when it next writes to it; a restart ends it too.
-            probe.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-                          [APP])
+            probe.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", [APP]
+            )
         blocker.rollback()
     assert InboundMessage.objects.filter(state="done").count() == 0
     assert Ticket.objects.count() == 0
     restarted = _worker()
-    out, err = restarted.communicate(timeout=120)
+    _out, err = restarted.communicate(timeout=120)
     assert restarted.returncode == 0, err.decode()
     _assert_exactly_once(10)
 

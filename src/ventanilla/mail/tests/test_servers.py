@@ -68,8 +68,14 @@ def _terminate_my_backend() -> None:
 
     pid = connection.connection.info.backend_pid
     cfg = connection.settings_dict
-    with psycopg.connect(host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, user=cfg["USER"],
-                         password=cfg["PASSWORD"] or None, dbname=cfg["NAME"], autocommit=True) as other:
+    with psycopg.connect(
+        host=cfg["HOST"] or "127.0.0.1",
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"],
+        password=cfg["PASSWORD"] or None,
+        dbname=cfg["NAME"],
+        autocommit=True,
+    ) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
@@ -120,10 +126,17 @@ def test_receiver_answers_250_4xx_5xx(personas: Any, mailbox: Any, lmtp: bool) -
 
 def test_imap_poll_acknowledges_only_after_store_and_idle(personas: Any, settings: Any) -> None:
     with dovecot_server() as server:
-        box = Mailbox.objects.create(name="imap", address="imap@desk.test", team=personas.team_1,
-                                     imap_host="127.0.0.1", imap_port=server.port, imap_security="none",
-                                     imap_username=server.user, imap_password=server.password,
-                                     imap_done_folder="Procesado")
+        box = Mailbox.objects.create(
+            name="imap",
+            address="imap@desk.test",
+            team=personas.team_1,
+            imap_host="127.0.0.1",
+            imap_port=server.port,
+            imap_security="none",
+            imap_username=server.user,
+            imap_password=server.password,
+            imap_done_folder="Procesado",
+        )
         with IMAPClient("127.0.0.1", port=server.port, ssl=False) as client:
             client.login(server.user, server.password)
             for n in range(3):
@@ -140,7 +153,9 @@ def test_imap_poll_acknowledges_only_after_store_and_idle(personas: Any, setting
 
         # IDLE: a message appended while the poller waits is stored without another poll.
         stop = threading.Event()
-        worker = threading.Thread(target=idle_loop, args=(box,), kwargs={"idle_seconds": 1, "stop": stop.is_set})
+        worker = threading.Thread(
+            target=idle_loop, args=(box,), kwargs={"idle_seconds": 1, "stop": stop.is_set}
+        )
         worker.start()
         try:
             time.sleep(0.5)
@@ -148,7 +163,10 @@ def test_imap_poll_acknowledges_only_after_store_and_idle(personas: Any, setting
                 client.login(server.user, server.password)
                 client.append("INBOX", make_mail(subject="IDLE", msgid="<idle@c.test>"))
             deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and not InboundMessage.objects.filter(message_id="idle@c.test").exists():
+            while (
+                time.monotonic() < deadline
+                and not InboundMessage.objects.filter(message_id="idle@c.test").exists()
+            ):
                 time.sleep(0.2)
         finally:
             stop.set()
@@ -160,9 +178,15 @@ def test_imap_flag_mode_and_store_failure_leaves_mail_on_server(personas: Any, m
     from ventanilla.mail import imap, services
 
     with dovecot_server() as server:
-        box = Mailbox.objects.create(name="imap2", address="imap2@desk.test", imap_host="127.0.0.1",
-                                     imap_port=server.port, imap_security="none", imap_username=server.user,
-                                     imap_password=server.password)
+        box = Mailbox.objects.create(
+            name="imap2",
+            address="imap2@desk.test",
+            imap_host="127.0.0.1",
+            imap_port=server.port,
+            imap_security="none",
+            imap_username=server.user,
+            imap_password=server.password,
+        )
         with IMAPClient("127.0.0.1", port=server.port, ssl=False) as client:
             client.login(server.user, server.password)
             client.append("INBOX", make_mail(msgid="<flag-1@c.test>"))
@@ -190,10 +214,17 @@ def test_imap_flag_mode_and_store_failure_leaves_mail_on_server(personas: Any, m
 
 
 def test_outbound_threading_headers_and_round_trip(personas: Any, mailbox: Any, settings: Any) -> None:
+    from ventanilla.core.services import update_reference
+
+    update_reference(personas.customer_a, {"language": "es"}, actor=None)
     sink = Sink(port=free_port())
     sink.start()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
+        }
+    }
     try:
         row = ingest(make_mail(subject="Impresora rota", msgid="<orig@c.test>"), mailbox)
         ticket = row.ticket
@@ -218,13 +249,19 @@ def test_outbound_threading_headers_and_round_trip(personas: Any, mailbox: Any, 
     assert tokens.is_our_loop(reply[tokens.LOOP_HEADER])
     body = reply.get_body(("plain",)).get_content()
     assert "Hemos cambiado el tóner." in body and "internal only" not in body
-    assert "Escriba su respuesta por encima de esta línea" in body  # Spanish customer, Spanish template
+    marker = {"es": "Escriba su respuesta por encima de esta línea", "en": "Please type your reply above this line"}
+    assert marker[personas.customer_a.language] in body  # the template in the customer's language
 
     # The customer answers that mail from their client: it threads onto the ticket, quote stripped.
-    answer = make_mail(subject=f"Re: {reply['Subject']}", to=str(reply["Reply-To"]),
-                       body="Sigue sin imprimir.\n\nEl lun, 5 ene 2026, Soporte escribió:\n> " + body[:200],
-                       headers={"In-Reply-To": reply["Message-ID"], "References": reply["References"] + " "
-                                + reply["Message-ID"]})
+    answer = make_mail(
+        subject=f"Re: {reply['Subject']}",
+        to=str(reply["Reply-To"]),
+        body="Sigue sin imprimir.\n\nEl lun, 5 ene 2026, Soporte escribió:\n> " + body[:200],
+        headers={
+            "In-Reply-To": reply["Message-ID"],
+            "References": reply["References"] + " " + reply["Message-ID"],
+        },
+    )
     row2 = ingest(answer, mailbox)
     assert row2.outcome == "comment" and row2.ticket == ticket
     assert row2.comment.body == "Sigue sin imprimir."
@@ -236,8 +273,12 @@ def test_smtp_down_then_back_loses_and_duplicates_nothing(personas: Any, mailbox
     from django.utils import timezone
 
     port = free_port()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
     for n in range(5):
         ingest(make_mail(subject=f"Caso {n}", msgid=f"<down-{n}@c.test>"), mailbox)
     assert OutboundMessage.objects.filter(state="pending").count() == 5
@@ -263,20 +304,29 @@ def test_smtp_down_then_back_loses_and_duplicates_nothing(personas: Any, mailbox
 def test_bounce_of_our_mail_is_shown_on_the_ticket(personas: Any, mailbox: Any, settings: Any) -> None:
     sink = Sink(port=free_port())
     sink.start()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
+        }
+    }
     try:
         ticket = ingest(make_mail(), mailbox).ticket
         deliver_outbox()
     finally:
         sink.stop()
     sent = message_from_bytes(sink.messages[0], policy=policy.default)
-    dsn = (b"From: MAILER-DAEMON@mx.acme.test\r\nTo: support@desk.test\r\nSubject: Undelivered Mail\r\n"
-           b"Message-ID: <dsn-x@mx.acme.test>\r\nMIME-Version: 1.0\r\n"
-           b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n--B\r\n'
-           b"Content-Type: text/plain\r\n\r\nFailed.\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-           b"Reporting-MTA: dns; mx.acme.test\r\n\r\nFinal-Recipient: rfc822; ana@acme.test\r\nAction: failed\r\n"
-           b"Status: 5.1.1\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\n" + sink.messages[0] + b"\r\n--B--\r\n")
+    dsn = (
+        b"From: MAILER-DAEMON@mx.acme.test\r\nTo: support@desk.test\r\nSubject: Undelivered Mail\r\n"
+        b"Message-ID: <dsn-x@mx.acme.test>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n--B\r\n'
+        b"Content-Type: text/plain\r\n\r\nFailed.\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.acme.test\r\n\r\n"
+        b"Final-Recipient: rfc822; ana@acme.test\r\nAction: failed\r\n"
+        b"Status: 5.1.1\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\n"
+        + sink.messages[0]
+        + b"\r\n--B--\r\n"
+    )
     row = ingest(dsn, mailbox)
     assert row.outcome == "bounce" and row.ticket == ticket
     assert OutboundMessage.objects.get(message_id=sent["Message-ID"].strip("<>")).state == "bounced"

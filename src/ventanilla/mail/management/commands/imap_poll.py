@@ -30,9 +30,13 @@ class Command(BaseCommand):
 
         mailbox = None
         if options["mailbox"]:
-            mailbox = Mailbox.objects.filter(name=options["mailbox"], is_active=True).exclude(imap_host="").first()
+            mailbox = (
+                Mailbox.objects.filter(name=options["mailbox"], is_active=True).exclude(imap_host="").first()
+            )
             if mailbox is None:
-                raise CommandError(_("No active IMAP mailbox is called “%(name)s”.") % {"name": options["mailbox"]})
+                raise CommandError(
+                    _("No active IMAP mailbox is called “%(name)s”.") % {"name": options["mailbox"]}
+                )
         if options["idle"]:
             if mailbox is None:
                 raise CommandError(_("--idle needs --mailbox."))
@@ -42,5 +46,7 @@ class Command(BaseCommand):
             return
         stored = poll_mailbox(mailbox) if mailbox else poll_all()
         processed = process_pending() if options["now"] else 0
-        self.stdout.write(_("%(stored)d new message(s) stored, %(processed)d processed.")
-                          % {"stored": stored, "processed": processed})
+        self.stdout.write(
+            _("%(stored)d new message(s) stored, %(processed)d processed.")
+            % {"stored": stored, "processed": processed}
+        )

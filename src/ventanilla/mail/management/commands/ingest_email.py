@@ -23,8 +23,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--mailbox", help=_("Name of the mailbox the message was delivered to."))
-        parser.add_argument("--now", action="store_true",
-                            help=_("Also process the message in this process (no worker needed)."))
+        parser.add_argument(
+            "--now",
+            action="store_true",
+            help=_("Also process the message in this process (no worker needed)."),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         code, message = self._run(options)
@@ -57,13 +60,19 @@ class Command(BaseCommand):
                 try:
                     result = process_message(row.pk)
                 except Exception as exc:  # stored already: the worker's sweep will process it later
-                    return EX_OK, _("stored as %(id)d; processing deferred: %(reason)s") % {"id": row.pk,
-                                                                                           "reason": exc}
+                    return EX_OK, _("stored as %(id)d; processing deferred: %(reason)s") % {
+                        "id": row.pk,
+                        "reason": exc,
+                    }
                 if result is not None and result.state == "quarantined":
-                    note = _("stored as %(id)d but quarantined: %(reason)s") % {"id": row.pk,
-                                                                               "reason": result.reason}
+                    note = _("stored as %(id)d but quarantined: %(reason)s") % {
+                        "id": row.pk,
+                        "reason": result.reason,
+                    }
             return EX_OK, note
         except MemoryError:
             return EX_TEMPFAIL, _("temporary failure: out of memory")
         except Exception as exc:  # whatever else: the MTA must keep the message, never lose it
-            return EX_TEMPFAIL, _("temporary failure: %(reason)s") % {"reason": f"{type(exc).__name__}: {exc}"}
+            return EX_TEMPFAIL, _("temporary failure: %(reason)s") % {
+                "reason": f"{type(exc).__name__}: {exc}"
+            }

@@ -25,4 +25,6 @@ class Command(BaseCommand):
         if options["deliver"]:
             while (done := deliver_outbox()) > 0:
                 sent += done
-        self.stdout.write(_("%(processed)d processed, %(sent)d sent.") % {"processed": processed, "sent": sent})
+        self.stdout.write(
+            _("%(processed)d processed, %(sent)d sent.") % {"processed": processed, "sent": sent}
+        )

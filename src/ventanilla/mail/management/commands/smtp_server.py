@@ -18,16 +18,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=2424 if LMTP else 2525)
-        parser.add_argument("--accept-any-recipient", action="store_true",
-                            help=_("Accept recipients that are not a configured mailbox."))
+        parser.add_argument(
+            "--accept-any-recipient",
+            action="store_true",
+            help=_("Accept recipients that are not a configured mailbox."),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ventanilla.mail.receiver import make_controller
 
-        controller = make_controller(host=options["host"], port=options["port"], lmtp=LMTP,
-                                     accept_any=options["accept_any_recipient"])
+        controller = make_controller(
+            host=options["host"], port=options["port"], lmtp=LMTP, accept_any=options["accept_any_recipient"]
+        )
         controller.start()
-        self.stdout.write(_("Listening on %(host)s:%(port)d") % {"host": options["host"], "port": options["port"]})
+        self.stdout.write(
+            _("Listening on %(host)s:%(port)d") % {"host": options["host"], "port": options["port"]}
+        )
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_a: stop.set())
         signal.signal(signal.SIGINT, lambda *_a: stop.set())
