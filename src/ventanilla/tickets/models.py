@@ -9,6 +9,7 @@ from ventanilla.core.models import ChangeLoggedModel, TimeStampedModel
 
 from .choices import (
     NUMBER_DIGITS,
+    OPEN,
     NUMBER_PREFIX,
     Channel,
     Impact,
@@ -20,6 +21,10 @@ from .choices import (
     TimelineKind,
     Urgency,
 )
+
+
+# Listed in declaration order so the partial-index predicate matches the views' IN lists exactly.
+OPEN_STATUSES = [status for status in Status.values if status in OPEN]
 
 
 class Queue(ChangeLoggedModel, TimeStampedModel):
@@ -174,6 +179,12 @@ class Ticket(ChangeLoggedModel, TimeStampedModel):
             models.Index(fields=["service", "-id"], name="ticket_service_idx"),
             models.Index(fields=["category", "-id"], name="ticket_category_idx"),
             models.Index(fields=["updated_at"], name="ticket_updated_idx"),
+            # The two busiest agent views ("My open", "Unassigned in my teams") walk these small indexes.
+            models.Index(fields=["assignee", "-id"], condition=models.Q(status__in=OPEN_STATUSES),
+                         name="ticket_open_assignee_idx"),
+            models.Index(fields=["team", "-id"],
+                         condition=models.Q(assignee__isnull=True, status__in=OPEN_STATUSES),
+                         name="ticket_open_unassigned_idx"),
         ]
 
     def __str__(self) -> str:
