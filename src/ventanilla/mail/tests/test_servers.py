@@ -249,7 +249,10 @@ def test_outbound_threading_headers_and_round_trip(personas: Any, mailbox: Any, 
     assert tokens.is_our_loop(reply[tokens.LOOP_HEADER])
     body = reply.get_body(("plain",)).get_content()
     assert "Hemos cambiado el tóner." in body and "internal only" not in body
-    marker = {"es": "Escriba su respuesta por encima de esta línea", "en": "Please type your reply above this line"}
+    marker = {
+        "es": "Escriba su respuesta por encima de esta línea",
+        "en": "Please type your reply above this line",
+    }
     assert marker[personas.customer_a.language] in body  # the template in the customer's language
 
     # The customer answers that mail from their client: it threads onto the ticket, quote stripped.
