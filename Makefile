@@ -23,7 +23,7 @@ PYTEST_WORKERS ?= auto
 # An interpreter to use instead of searching, e.g. `make run PYTHON=/usr/local/bin/python3.13`.
 PYTHON ?=
 
-.PHONY: help run test setup venv python-deps npm-deps migrate check-python clean
+.PHONY: help run test setup venv python-deps npm-deps clean
 
 help:
 	@echo "make run    set up everything and start Ventanilla on http://$(HOST):$(PORT)/ (web + worker + beat)"

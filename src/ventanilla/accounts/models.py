@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from typing import Any
 
@@ -24,8 +25,14 @@ from .choices import (
 )
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk: once per process is enough.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(_("Unknown time zone “%(tz)s”. Use an IANA name such as Europe/Madrid."),
                               params={"tz": value}, code="invalid_time_zone")
 

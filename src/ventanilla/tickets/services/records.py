@@ -119,6 +119,8 @@ def _check_references(
 
 def _tags(names: Iterable[str]) -> list[Tag]:
     cleaned = sorted({n.strip().lower()[:50] for n in names if n and n.strip()})
+    if not cleaned:
+        return []
     existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
     missing = [Tag(name=n) for n in cleaned if n not in existing]
     if missing:
