@@ -51,7 +51,7 @@ if not SECRET_KEY and EMBEDDED and not TESTING:
     SECRET_KEY = _embedded_secret()
 if SECRET_KEY.lower() in _INSECURE_KEYS or SECRET_KEY.startswith("django-insecure"):
     if DEBUG or TESTING:
-        SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
+        SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"  # noqa: S105
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is missing or a known default. Set SECRET_KEY to a long random value "
@@ -238,8 +238,15 @@ _mail_options = {
 }
 _mail_backend = _email["EMAIL_BACKEND"]
 _accepted = {
-    "django.core.mail.backends.smtp.EmailBackend": {"host", "port", "username", "password", "use_tls", "use_ssl",
-                                                     "timeout"},
+    "django.core.mail.backends.smtp.EmailBackend": {
+        "host",
+        "port",
+        "username",
+        "password",
+        "use_tls",
+        "use_ssl",
+        "timeout",
+    },
     "django.core.mail.backends.filebased.EmailBackend": {"file_path"},
 }.get(_mail_backend, set())
 MAILERS = {
@@ -308,7 +315,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ventanilla API",
-    "DESCRIPTION": "REST API v1 of the Ventanilla service desk. Authenticate with `Authorization: Token <key>`.",
+    "DESCRIPTION": (
+        "REST API v1 of the Ventanilla service desk. Authenticate with `Authorization: Token <key>`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -33,8 +33,11 @@ def known_time_zones() -> frozenset[str]:
 
 def validate_time_zone(value: str) -> None:
     if value not in known_time_zones():
-        raise ValidationError(_("Unknown time zone “%(tz)s”. Use an IANA name such as Europe/Madrid."),
-                              params={"tz": value}, code="invalid_time_zone")
+        raise ValidationError(
+            _("Unknown time zone “%(tz)s”. Use an IANA name such as Europe/Madrid."),
+            params={"tz": value},
+            code="invalid_time_zone",
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -63,12 +66,17 @@ class Organization(ChangeLoggedModel, TimeStampedModel):
     name = models.CharField(_("name"), max_length=200, unique=True)
     vip = models.BooleanField(_("VIP"), default=False)
     shares_tickets = models.BooleanField(
-        _("members see each other's tickets"), default=False,
+        _("members see each other's tickets"),
+        default=False,
         help_text=_("When on, every member of the organisation sees all of its tickets."),
     )
     account_contact = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account contact"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text=_("Person on the service-desk side responsible for this customer."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -105,14 +113,21 @@ class OrganizationDomain(ChangeLoggedModel, models.Model):
 class User(ChangeLoggedModel, AbstractBaseUser):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("name"), max_length=200, blank=True)
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True
+    )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        Organization,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="members",
     )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.ES)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Madrid",
-                                 validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Madrid", validators=[validate_time_zone]
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -122,7 +137,7 @@ class User(ChangeLoggedModel, AbstractBaseUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = ["full_name"]
+    REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
         verbose_name = _("user")
@@ -179,14 +194,16 @@ class User(ChangeLoggedModel, AbstractBaseUser):
 class Contract(ChangeLoggedModel, TimeStampedModel):
     """What a customer pays for: a period and the services covered (SLA policies attach here)."""
 
-    organization = models.ForeignKey(Organization, verbose_name=_("organisation"), on_delete=models.CASCADE,
-                                     related_name="contracts")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="contracts"
+    )
     name = models.CharField(_("name"), max_length=200)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    services = models.ManyToManyField("catalog.Service", verbose_name=_("services covered"), blank=True,
-                                      related_name="contracts")
+    services = models.ManyToManyField(
+        "catalog.Service", verbose_name=_("services covered"), blank=True, related_name="contracts"
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -213,11 +230,14 @@ class Team(ChangeLoggedModel, TimeStampedModel):
     email = models.EmailField(_("email"), blank=True)
     description = models.TextField(_("description"), blank=True)
     assignment_strategy = models.CharField(
-        _("automatic assignment"), max_length=20, choices=AssignmentStrategy.choices,
+        _("automatic assignment"),
+        max_length=20,
+        choices=AssignmentStrategy.choices,
         default=AssignmentStrategy.MANUAL,
     )
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams",
-                                     verbose_name=_("members"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams", verbose_name=_("members")
+    )
 
     class Meta:
         verbose_name = _("team")

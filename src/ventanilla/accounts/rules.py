@@ -21,8 +21,10 @@ def users(qs: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
             return qs
         # Agents may edit customers' contact details, not colleagues' accounts.
         return qs.filter(Q(role__in=[Role.CUSTOMER, Role.CUSTOMER_MANAGER]) | Q(pk=user.pk))
-    if action == "view" and user.organization_id and (
-        user.role == Role.CUSTOMER_MANAGER or user.organization.shares_tickets
+    if (
+        action == "view"
+        and user.organization_id
+        and (user.role == Role.CUSTOMER_MANAGER or user.organization.shares_tickets)
     ):
         return qs.filter(Q(organization_id=user.organization_id) | Q(pk=user.pk))
     return qs.filter(pk=user.pk)

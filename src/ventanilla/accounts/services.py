@@ -17,7 +17,7 @@ from ventanilla.core.errors import NotPermitted, ValidationFailed
 from .choices import Role, TokenScope
 from .models import APIToken, Organization, OrganizationDomain, User
 
-TOKEN_PREFIX = "vnt"
+TOKEN_PREFIX = "vnt"  # noqa: S105 - a public marker, not a secret
 
 
 def organization_for_email(email: str) -> Organization | None:
@@ -44,8 +44,9 @@ def create_user(
     if not email or "@" not in email:
         raise ValidationFailed(_("A valid email address is required."), code="invalid_email", field="email")
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationFailed(_("A user with this email already exists."), code="duplicate_email",
-                               field="email")
+        raise ValidationFailed(
+            _("A user with this email already exists."), code="duplicate_email", field="email"
+        )
     if organization is None and role in (Role.CUSTOMER, Role.CUSTOMER_MANAGER):
         organization = organization_for_email(email)
     user = User(email=email, full_name=full_name, role=role, organization=organization, **fields)
@@ -67,12 +68,16 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_token(*, actor: Any, user: User, scope: str = TokenScope.READ, name: str = "",
-                 expires_at: Any = None) -> tuple[APIToken, str]:
+def create_token(
+    *, actor: Any, user: User, scope: str = TokenScope.READ, name: str = "", expires_at: Any = None
+) -> tuple[APIToken, str]:
     """Create a token and return it with the clear key, which is never stored and cannot be shown again."""
     if scope not in TokenScope.values:
-        raise ValidationFailed(_("Unknown scope “%(scope)s”; use read or write.") % {"scope": scope},
-                               code="invalid_scope", field="scope")
+        raise ValidationFailed(
+            _("Unknown scope “%(scope)s”; use read or write.") % {"scope": scope},
+            code="invalid_scope",
+            field="scope",
+        )
     if not user.is_active:
         raise ValidationFailed(_("Inactive users cannot have API tokens."), code="inactive_user")
     if actor is not None and actor != user and getattr(actor, "role", None) != Role.ADMIN:
@@ -80,8 +85,9 @@ def create_token(*, actor: Any, user: User, scope: str = TokenScope.READ, name: 
     prefix = secrets.token_hex(4)
     key = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with acting_as(actor), transaction.atomic():
-        token = APIToken.objects.create(user=user, name=name, prefix=prefix, key_hash=_hash(key), scope=scope,
-                                        expires_at=expires_at)
+        token = APIToken.objects.create(
+            user=user, name=name, prefix=prefix, key_hash=_hash(key), scope=scope, expires_at=expires_at
+        )
     return token, key
 
 

@@ -22,13 +22,23 @@ class CatalogItemAdminForm(forms.ModelForm):
         label=CatalogItem._meta.get_field("roles").verbose_name,
         help_text=CatalogItem._meta.get_field("roles").help_text,
         choices=[(value, label) for value, label in Role.choices if value in CUSTOMER_ROLES],
-        required=False, widget=forms.CheckboxSelectMultiple,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = CatalogItem
-        fields = ["name", "description", "service", "team", "all_customers", "organizations", "roles",
-                  "position", "is_active"]
+        fields = [
+            "name",
+            "description",
+            "service",
+            "team",
+            "all_customers",
+            "organizations",
+            "roles",
+            "position",
+            "is_active",
+        ]
 
 
 class CatalogItemFieldInline(admin.TabularInline):

@@ -11,8 +11,13 @@ class Service(ChangeLoggedModel, TimeStampedModel):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     description = models.TextField(_("description"), blank=True)
     owner_team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("owning team"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="services", help_text=_("New tickets about this service go to this team."),
+        "accounts.Team",
+        verbose_name=_("owning team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services",
+        help_text=_("New tickets about this service go to this team."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -44,20 +49,35 @@ class CatalogItem(ChangeLoggedModel, TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
-    service = models.ForeignKey(Service, verbose_name=_("service"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="catalog_items")
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="catalog_items",
-                             help_text=_("Requests go to this team; empty means the service's owning team."))
+    service = models.ForeignKey(
+        Service,
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="catalog_items",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="catalog_items",
+        help_text=_("Requests go to this team; empty means the service's owning team."),
+    )
     all_customers = models.BooleanField(
-        _("every customer may order it"), default=True,
+        _("every customer may order it"),
+        default=True,
         help_text=_("Turn off to offer it only to the organisations listed below."),
     )
-    organizations = models.ManyToManyField("accounts.Organization", verbose_name=_("organisations"),
-                                           blank=True,
-                                           related_name="catalog_items")
+    organizations = models.ManyToManyField(
+        "accounts.Organization", verbose_name=_("organisations"), blank=True, related_name="catalog_items"
+    )
     roles = models.JSONField(
-        _("roles"), default=list, blank=True,
+        _("roles"),
+        default=list,
+        blank=True,
         help_text=_("Customer roles that may order it; empty means every customer role."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=100)
@@ -80,8 +100,9 @@ class CatalogItem(ChangeLoggedModel, TimeStampedModel):
         roles = self.roles if isinstance(self.roles, list) else None
         if roles is None or any(role not in CUSTOMER_ROLES for role in roles):
             allowed = ", ".join(sorted(str(r) for r in CUSTOMER_ROLES))
-            raise ValidationError({"roles": _("Roles must be a list of customer roles (%(allowed)s).")
-                                   % {"allowed": allowed}})
+            raise ValidationError(
+                {"roles": _("Roles must be a list of customer roles (%(allowed)s).") % {"allowed": allowed}}
+            )
         # Sorted and unique: the permission rule matches the stored list exactly (JSON "contains" is not
         # available on SQLite).
         self.roles = sorted({str(role) for role in roles})
@@ -90,14 +111,16 @@ class CatalogItem(ChangeLoggedModel, TimeStampedModel):
 class CatalogItemField(ChangeLoggedModel, models.Model):
     """One question of a catalogue item's form."""
 
-    item = models.ForeignKey(CatalogItem, verbose_name=_("catalogue item"), on_delete=models.CASCADE,
-                             related_name="fields")
+    item = models.ForeignKey(
+        CatalogItem, verbose_name=_("catalogue item"), on_delete=models.CASCADE, related_name="fields"
+    )
     label = models.CharField(_("label"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=FieldKind.choices, default=FieldKind.TEXT)
     required = models.BooleanField(_("required"), default=False)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
-    choices = models.TextField(_("choices"), blank=True,
-                               help_text=_("For choice fields: one option per line."))
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("For choice fields: one option per line.")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=100)
 
     class Meta:
@@ -126,11 +149,16 @@ class CatalogRequest(models.Model):
     labels are copied so later edits of the item never change what the customer answered.
     """
 
-    ticket = models.OneToOneField("tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE,
-                                  related_name="catalog_request")
-    item = models.ForeignKey(CatalogItem, verbose_name=_("catalogue item"), null=True,
-                             on_delete=models.SET_NULL,
-                             related_name="requests")
+    ticket = models.OneToOneField(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="catalog_request"
+    )
+    item = models.ForeignKey(
+        CatalogItem,
+        verbose_name=_("catalogue item"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
     item_name = models.CharField(_("item"), max_length=150)
     answers = models.JSONField(_("answers"), default=list)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -94,7 +94,8 @@ def connect_signals() -> None:
 
     for model in apps.get_models():
         if issubclass(model, ChangeLoggedModel):
-            pre_save.connect(_on_pre_save, sender=model,
-                             dispatch_uid=f"changelog-presave-{model._meta.label}")
+            pre_save.connect(
+                _on_pre_save, sender=model, dispatch_uid=f"changelog-presave-{model._meta.label}"
+            )
             post_save.connect(_on_save, sender=model, dispatch_uid=f"changelog-save-{model._meta.label}")
             post_delete.connect(_on_delete, sender=model, dispatch_uid=f"changelog-del-{model._meta.label}")

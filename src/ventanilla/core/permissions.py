@@ -28,7 +28,9 @@ def register(model: type[models.Model]) -> Callable[[Rule], Rule]:
     return decorator
 
 
-def restrict(queryset: models.QuerySet[M], user: Any, action: str = "view") -> models.QuerySet[M]:
+def restrict[M: models.Model](
+    queryset: models.QuerySet[M], user: Any, action: str = "view"
+) -> models.QuerySet[M]:
     """Narrow ``queryset`` to the rows ``user`` may perform ``action`` on."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
@@ -38,10 +40,13 @@ def restrict(queryset: models.QuerySet[M], user: Any, action: str = "view") -> m
     return rule(queryset, user, action)
 
 
-def get_restricted_or_404(queryset: models.QuerySet[M], user: Any, action: str = "view", **lookup: Any) -> M:
+def get_restricted_or_404[M: models.Model](
+    queryset: models.QuerySet[M], user: Any, action: str = "view", **lookup: Any
+) -> M:
+    model: Any = queryset.model
     try:
         return restrict(queryset, user, action).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

@@ -18,27 +18,30 @@ M = TypeVar("M", bound=models.Model)
 
 def validation_message(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
-        return "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v)
-                         for k, v in exc.message_dict.items())
+        return "; ".join(
+            f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in exc.message_dict.items()
+        )
     return " ".join(exc.messages)
 
 
-def save_reference(instance: M, *, actor: Any, m2m: dict[str, Any] | None = None) -> M:
+def save_reference[M: models.Model](instance: M, *, actor: Any, m2m: dict[str, Any] | None = None) -> M:
     """Validate and save ``instance`` (new or changed) and its many-to-many values, atomically."""
     with acting_as(actor), transaction.atomic():
         try:
             instance.full_clean()
         except ValidationError as exc:
-            raise ValidationFailed(validation_message(exc), code="invalid",
-                                   errors=getattr(exc, "message_dict", None)) from exc
+            raise ValidationFailed(
+                validation_message(exc), code="invalid", errors=getattr(exc, "message_dict", None)
+            ) from exc
         instance.save()
         for name, values in (m2m or {}).items():
             getattr(instance, name).set(values)
     return instance
 
 
-def update_reference(instance: M, changes: dict[str, Any], *, actor: Any,
-                     m2m: dict[str, Any] | None = None) -> M:
+def update_reference[M: models.Model](
+    instance: M, changes: dict[str, Any], *, actor: Any, m2m: dict[str, Any] | None = None
+) -> M:
     if hasattr(instance, "snapshot"):
         instance.snapshot()
     for field, value in changes.items():

@@ -813,8 +813,17 @@ def backfill_targets(tickets: QuerySet[Ticket], *, now: dt.datetime | None = Non
         tickets.exclude(status__in=list(FINAL))
         .filter(~Q(Exists(TicketSlaTarget.objects.filter(ticket=OuterRef("pk")))))
         .order_by("pk")
-        .only("pk", "organization_id", "service_id", "type", "priority", "status", "created_at",
-              "first_response_at", "resolved_at")
+        .only(
+            "pk",
+            "organization_id",
+            "service_id",
+            "type",
+            "priority",
+            "status",
+            "created_at",
+            "first_response_at",
+            "resolved_at",
+        )
     )
     last = 0
     while True:

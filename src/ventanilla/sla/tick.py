@@ -82,8 +82,19 @@ class DueTarget:
     escalate_at: dt.datetime | None
 
 
-DUE_FIELDS = ("pk", "ticket_id", "kind", "policy_id", "cycle", "target_seconds", "elapsed_seconds",
-              "last_started_at", "breached_at", "due_at", "escalate_at")
+DUE_FIELDS = (
+    "pk",
+    "ticket_id",
+    "kind",
+    "policy_id",
+    "cycle",
+    "target_seconds",
+    "elapsed_seconds",
+    "last_started_at",
+    "breached_at",
+    "due_at",
+    "escalate_at",
+)
 
 
 def _due_escalations(now: dt.datetime, batch: int) -> list[DueTarget]:
@@ -94,16 +105,45 @@ def _due_escalations(now: dt.datetime, batch: int) -> list[DueTarget]:
 
 
 Row = tuple[Any, ...]
-OUTBOX_COLUMNS = ("kind", "action", "ticket_id", "target_id", "rule_id", "payload", "state", "attempts",
-                  "next_attempt_at", "last_error", "created_at")
-OUTBOX_TYPES = ("text", "text", "bigint", "bigint", "bigint", "jsonb", "text", "integer", "timestamptz",
-                "text", "timestamptz")
+OUTBOX_COLUMNS = (
+    "kind",
+    "action",
+    "ticket_id",
+    "target_id",
+    "rule_id",
+    "payload",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+)
+OUTBOX_TYPES = (
+    "text",
+    "text",
+    "bigint",
+    "bigint",
+    "bigint",
+    "jsonb",
+    "text",
+    "integer",
+    "timestamptz",
+    "text",
+    "timestamptz",
+)
 FIRING_COLUMNS = ("ticket_id", "target_id", "rule_id", "cycle", "fired_at")
 FIRING_TYPES = ("bigint", "bigint", "bigint", "integer", "timestamptz")
 
 
-def _insert(table: str, columns: Sequence[str], rows: Sequence[Row], *, types: Sequence[str],
-            ignore_conflicts: bool = False, chunk: int = 2000) -> None:
+def _insert(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Row],
+    *,
+    types: Sequence[str],
+    ignore_conflicts: bool = False,
+    chunk: int = 2000,
+) -> None:
     """Multi-row INSERT without building model instances: the tick writes thousands of rows at once.
 
     PostgreSQL gets one array per column (``unnest``), so a batch is one statement with a handful of
@@ -118,7 +158,7 @@ def _insert(table: str, columns: Sequence[str], rows: Sequence[Row], *, types: S
             arrays = ", ".join(f"%s::{kind}[]" for kind in types)
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){tail}"  # noqa: S608
             for i in range(0, len(rows), chunk * 5):
-                part = rows[i:i + chunk * 5]
+                part = rows[i : i + chunk * 5]
                 cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
         else:
             marks = ", ".join(["%s"] * len(columns))
@@ -159,10 +199,27 @@ def _fire_batch(targets: list[DueTarget], now: dt.datetime) -> int:
                 continue
             done.add(rule.pk)
             firings.append((target.ticket_id, target.pk, rule.pk, target.cycle, at))
-            payload = {"target": target.kind, "threshold": rule.threshold, "cycle": target.cycle,
-                       "team_id": rule.team_id}
-            outbox.append((OutboxKind.ESCALATION.value, rule.action, target.ticket_id, target.pk, rule.pk,
-                           json.dumps(payload), OutboxState.PENDING.value, 0, at, "", at))
+            payload = {
+                "target": target.kind,
+                "threshold": rule.threshold,
+                "cycle": target.cycle,
+                "team_id": rule.team_id,
+            }
+            outbox.append(
+                (
+                    OutboxKind.ESCALATION.value,
+                    rule.action,
+                    target.ticket_id,
+                    target.pk,
+                    rule.pk,
+                    json.dumps(payload),
+                    OutboxState.PENDING.value,
+                    0,
+                    at,
+                    "",
+                    at,
+                )
+            )
         new: dt.datetime | None = None
         if target.last_started_at is not None:
             schedule(target, info, now, fired=done, due=False)
@@ -170,8 +227,9 @@ def _fire_batch(targets: list[DueTarget], now: dt.datetime) -> int:
             if new is not None and new <= now:
                 new = None  # defensive: never leave a row that would be picked again at once
         schedule_rows.append((target.pk, new))
-    _insert(EscalationFiring._meta.db_table, FIRING_COLUMNS, firings, types=FIRING_TYPES,
-            ignore_conflicts=True)
+    _insert(
+        EscalationFiring._meta.db_table, FIRING_COLUMNS, firings, types=FIRING_TYPES, ignore_conflicts=True
+    )
     _outbox_rows(outbox)
     table = _table()
     with connection.cursor() as cursor:
@@ -197,11 +255,24 @@ def run_tick(now: dt.datetime | None = None, *, batch: int = BATCH) -> TickResul
     while True:
         with transaction.atomic():
             won = _flip_breaches(now, batch)
-            _outbox_rows([
-                (OutboxKind.BREACH.value, EscalationAction.NOTIFY_ASSIGNEE.value, ticket_id, target_id, None,
-                 json.dumps({"target": kind}), OutboxState.PENDING.value, 0, at, "", at)
-                for target_id, ticket_id, kind in won
-            ])
+            _outbox_rows(
+                [
+                    (
+                        OutboxKind.BREACH.value,
+                        EscalationAction.NOTIFY_ASSIGNEE.value,
+                        ticket_id,
+                        target_id,
+                        None,
+                        json.dumps({"target": kind}),
+                        OutboxState.PENDING.value,
+                        0,
+                        at,
+                        "",
+                        at,
+                    )
+                    for target_id, ticket_id, kind in won
+                ]
+            )
         result.breached += len(won)
         result.outbox += len(won)
         if len(won) < batch:

@@ -33,7 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
-    outcome = yield
+    outcome: Any = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
 
@@ -41,7 +41,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package (apt-get install chromium)."
+        message = (
+            f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package (apt install chromium)."
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -59,7 +61,9 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context (English unless a test sets another locale) on the live test server."""
     locale = getattr(request, "param", "en-GB")
-    context = browser.new_context(locale=locale, base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale=locale, base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab

@@ -13,7 +13,7 @@ from ventanilla.catalog.models import Service
 from ventanilla.tickets.choices import Channel
 from ventanilla.tickets.models import Category, Queue, Ticket
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -27,7 +27,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def domains(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         for domain in extracted or ():
-            OrganizationDomain.objects.create(organization=self, domain=domain)
+            OrganizationDomain.objects.create(organization=self, domain=domain)  # type: ignore[misc]
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -63,7 +63,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def agents(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         for user in extracted or ():
-            TeamMembership.objects.get_or_create(team=self, user=user)
+            TeamMembership.objects.get_or_create(team=self, user=user)  # type: ignore[misc]
 
 
 class QueueFactory(factory.django.DjangoModelFactory):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from ventanilla.accounts.choices import Role
 from ventanilla.accounts.models import Organization, Team, TeamMembership, User
@@ -28,17 +29,23 @@ class Personas:
 
 
 def build_personas() -> Personas:
-    org_a = OrganizationFactory(name="Acme Corp", domains=["acme.test"])
-    org_b = OrganizationFactory(name="Globex", domains=["globex.test"])
-    team_1 = TeamFactory(name="Service Desk L1")
-    team_2 = TeamFactory(name="Networks L2")
+    # Factories return model instances; cast() tells the type checker so.
+    org_a = cast(Organization, OrganizationFactory(name="Acme Corp", domains=["acme.test"]))
+    org_b = cast(Organization, OrganizationFactory(name="Globex", domains=["globex.test"]))
+    team_1 = cast(Team, TeamFactory(name="Service Desk L1"))
+    team_2 = cast(Team, TeamFactory(name="Networks L2"))
 
     def person(email: str, role: str, org: Organization | None = None) -> User:
-        return UserFactory(email=email, full_name=email.split("@")[0].replace(".", " ").title(), role=role,
-                           organization=org)
+        user = UserFactory(
+            email=email, full_name=email.split("@")[0].replace(".", " ").title(), role=role, organization=org
+        )
+        return cast(User, user)
 
     p = Personas(
-        org_a=org_a, org_b=org_b, team_1=team_1, team_2=team_2,
+        org_a=org_a,
+        org_b=org_b,
+        team_1=team_1,
+        team_2=team_2,
         customer_a=person("ana@acme.test", Role.CUSTOMER, org_a),
         colleague_a=person("carlos@acme.test", Role.CUSTOMER, org_a),
         customer_manager_a=person("marta@acme.test", Role.CUSTOMER_MANAGER, org_a),

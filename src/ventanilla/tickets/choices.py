@@ -87,10 +87,22 @@ class Priority(models.IntegerChoices):
 
 # Default impact × urgency matrix (ITIL style); administrators override cells in PriorityMatrixEntry.
 DEFAULT_PRIORITY_MATRIX: dict[tuple[int, int], int] = {
-    (1, 1): 1, (1, 2): 1, (1, 3): 2, (1, 4): 3,
-    (2, 1): 1, (2, 2): 2, (2, 3): 3, (2, 4): 3,
-    (3, 1): 2, (3, 2): 3, (3, 3): 3, (3, 4): 4,
-    (4, 1): 3, (4, 2): 3, (4, 3): 4, (4, 4): 4,
+    (1, 1): 1,
+    (1, 2): 1,
+    (1, 3): 2,
+    (1, 4): 3,
+    (2, 1): 1,
+    (2, 2): 2,
+    (2, 3): 3,
+    (2, 4): 3,
+    (3, 1): 2,
+    (3, 2): 3,
+    (3, 3): 3,
+    (3, 4): 4,
+    (4, 1): 3,
+    (4, 2): 3,
+    (4, 3): 4,
+    (4, 4): 4,
 }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,8 +11,8 @@ from ventanilla.core.models import ChangeLoggedModel, TimeStampedModel
 
 from .choices import (
     NUMBER_DIGITS,
-    OPEN,
     NUMBER_PREFIX,
+    OPEN,
     Channel,
     Impact,
     LinkKind,
@@ -22,7 +24,6 @@ from .choices import (
     Urgency,
 )
 
-
 # Listed in declaration order so the partial-index predicate matches the views' IN lists exactly.
 OPEN_STATUSES = [status for status in Status.values if status in OPEN]
 
@@ -31,8 +32,9 @@ class Queue(ChangeLoggedModel, TimeStampedModel):
     """A work queue owned by a team (e.g. "Network – L2"); tickets sit in at most one."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT,
-                             related_name="queues")
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="queues"
+    )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -49,10 +51,22 @@ class Category(ChangeLoggedModel, TimeStampedModel):
     """Hierarchical classification ("Hardware › Laptop › Battery")."""
 
     name = models.CharField(_("name"), max_length=100)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
-    service = models.ForeignKey("catalog.Service", verbose_name=_("service"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="categories")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    service = models.ForeignKey(
+        "catalog.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="categories",
+    )
     is_active = models.BooleanField(_("active"), default=True)
     full_path = models.CharField(_("path"), max_length=500, editable=False, db_index=True)
 
@@ -61,8 +75,11 @@ class Category(ChangeLoggedModel, TimeStampedModel):
         verbose_name_plural = _("categories")
         ordering = ["full_path"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_sibling",
-                                    violation_error_message=_("A category with this name already exists here.")),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="category_unique_sibling",
+                violation_error_message=_("A category with this name already exists here."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,7 +93,7 @@ class Category(ChangeLoggedModel, TimeStampedModel):
             seen.add(node.pk)
             node = node.parent
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.full_path = f"{self.parent.full_path} › {self.name}" if self.parent else self.name
         super().save(*args, **kwargs)
 
@@ -126,36 +143,95 @@ class Ticket(ChangeLoggedModel, TimeStampedModel):
     priority_reason = models.CharField(_("reason for priority"), max_length=300, blank=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.PORTAL)
 
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requester"),
-                                  on_delete=models.PROTECT, related_name="requested_tickets", db_index=False)
-    organization = models.ForeignKey("accounts.Organization", verbose_name=_("organisation"), null=True,
-                                     blank=True, on_delete=models.PROTECT, related_name="tickets",
-                                     db_index=False)
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="tickets", db_index=False)
-    queue = models.ForeignKey(Queue, verbose_name=_("queue"), null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="tickets")
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="assigned_tickets", db_index=False)
-    service = models.ForeignKey("catalog.Service", verbose_name=_("service"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="tickets", db_index=False)
-    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="tickets", db_index=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+        db_index=False,
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+    )
+    queue = models.ForeignKey(
+        Queue,
+        verbose_name=_("queue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+        db_index=False,
+    )
+    service = models.ForeignKey(
+        "catalog.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+    )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
-    watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("watchers"), blank=True,
-                                      related_name="watched_tickets")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
-                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("watchers"), blank=True, related_name="watched_tickets"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
-    resolution_code = models.CharField(_("resolution code"), max_length=20, choices=ResolutionCode.choices,
-                                       blank=True)
+    resolution_code = models.CharField(
+        _("resolution code"), max_length=20, choices=ResolutionCode.choices, blank=True
+    )
     resolution_note = models.TextField(_("resolution note"), blank=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
-    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="merged_from")
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+    )
     # Bumped by every service write: lets a client detect that someone else changed the ticket.
     version = models.PositiveIntegerField(default=1)
 
@@ -180,11 +256,16 @@ class Ticket(ChangeLoggedModel, TimeStampedModel):
             models.Index(fields=["category", "-id"], name="ticket_category_idx"),
             models.Index(fields=["updated_at"], name="ticket_updated_idx"),
             # The two busiest agent views ("My open", "Unassigned in my teams") walk these small indexes.
-            models.Index(fields=["assignee", "-id"], condition=models.Q(status__in=OPEN_STATUSES),
-                         name="ticket_open_assignee_idx"),
-            models.Index(fields=["team", "-id"],
-                         condition=models.Q(assignee__isnull=True, status__in=OPEN_STATUSES),
-                         name="ticket_open_unassigned_idx"),
+            models.Index(
+                fields=["assignee", "-id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_assignee_idx",
+            ),
+            models.Index(
+                fields=["team", "-id"],
+                condition=models.Q(assignee__isnull=True, status__in=OPEN_STATUSES),
+                name="ticket_open_unassigned_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -207,8 +288,13 @@ class Comment(TimeStampedModel):
     """A public reply (visible to the customer) or an internal note (never visible to customers)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True,
-                               on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     body = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     public = models.BooleanField(_("public"), default=True)
@@ -231,16 +317,18 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     public = models.BooleanField(_("public"), default=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -256,8 +344,9 @@ class TicketLink(ChangeLoggedModel, models.Model):
     source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
     kind = models.CharField(_("kind"), max_length=20, choices=LinkKind.choices)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -265,7 +354,9 @@ class TicketLink(ChangeLoggedModel, models.Model):
         verbose_name_plural = _("ticket links")
         constraints = [
             models.UniqueConstraint(fields=["source", "target", "kind"], name="ticket_link_unique"),
-            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,8 +367,9 @@ class TimelineEntry(models.Model):
     """What happened to a ticket, typed, for people to read. Non-public entries are for agents only."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timeline")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
     data = models.JSONField(_("details"), default=dict, blank=True)
     public = models.BooleanField(_("visible to customer"), default=False)

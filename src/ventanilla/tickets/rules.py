@@ -10,7 +10,17 @@ from ventanilla.accounts.choices import Role
 from ventanilla.accounts.models import TeamMembership
 from ventanilla.core.permissions import register, restrict
 
-from .models import Attachment, Category, Comment, PriorityMatrixEntry, Queue, Tag, Ticket, TicketLink, TimelineEntry
+from .models import (
+    Attachment,
+    Category,
+    Comment,
+    PriorityMatrixEntry,
+    Queue,
+    Tag,
+    Ticket,
+    TicketLink,
+    TimelineEntry,
+)
 
 CUSTOMER_ACTIONS = {"view", "comment", "transition"}
 

@@ -36,5 +36,9 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Token <key>`; create keys with `ventanilla createtoken EMAIL --scope write`."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`; create keys with `ventanilla createtoken EMAIL --scope write`.",
+        }

@@ -21,6 +21,7 @@ class RequestTooLarge(DomainError):
     code = "request_too_large"
     http_status = 413
 
+
 _DRF_CODES = {
     exceptions.ParseError: "malformed_request",
     exceptions.AuthenticationFailed: "authentication_failed",
@@ -77,8 +78,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, exceptions.ValidationError):
         specific = _first_code(exc.detail)
-        body = {"code": specific if specific and specific != "invalid" else code,
-                "detail": _first_message(exc.detail), "errors": exc.detail}
+        body = {
+            "code": specific if specific and specific != "invalid" else code,
+            "detail": _first_message(exc.detail),
+            "errors": exc.detail,
+        }
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         body = {"code": getattr(detail, "code", None) if code == "error" else code, "detail": str(detail)}

@@ -361,8 +361,9 @@ def test_apply_sla_is_idempotent(personas: Any, make_policy: Any, clock: Any) ->
     assert before == after
 
 
-def test_backfill_gives_existing_open_tickets_their_targets(personas: Any, make_policy: Any,
-                                                           clock: Any) -> None:
+def test_backfill_gives_existing_open_tickets_their_targets(
+    personas: Any, make_policy: Any, clock: Any
+) -> None:
     from ventanilla.sla.services import backfill_targets
 
     clock(madrid(2026, 6, 3, 10, 0))

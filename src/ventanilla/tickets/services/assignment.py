@@ -69,13 +69,19 @@ def assign_ticket(
         new_assignee = None  # the old agent is probably not in the new team
     if new_assignee is not None:
         if not new_assignee.is_active or not new_assignee.is_staff_side:
-            raise ValidationFailed(_("Tickets can only be assigned to active agents."), code="invalid_assignee",
-                                   field="assignee")
-        if new_team is not None and not TeamMembership.objects.filter(team=new_team, user=new_assignee).exists():
-            raise ValidationFailed(_("%(agent)s is not a member of %(team)s.")
-                                   % {"agent": new_assignee, "team": new_team},
-                                   code="assignee_not_in_team", field="assignee")
-    if ticket.queue_id and new_team is not None and ticket.queue.team_id != new_team.pk:
+            raise ValidationFailed(
+                _("Tickets can only be assigned to active agents."), code="invalid_assignee", field="assignee"
+            )
+        if (
+            new_team is not None
+            and not TeamMembership.objects.filter(team=new_team, user=new_assignee).exists()
+        ):
+            raise ValidationFailed(
+                _("%(agent)s is not a member of %(team)s.") % {"agent": new_assignee, "team": new_team},
+                code="assignee_not_in_team",
+                field="assignee",
+            )
+    if ticket.queue is not None and new_team is not None and ticket.queue.team_id != new_team.pk:
         queue_change: dict[str, Any] = {"queue": None}
     else:
         queue_change = {}
@@ -91,14 +97,28 @@ def assign_ticket(
     with acting_as(who), transaction.atomic():
         write(ticket, fields, expect_version=expected_version)
         if new_assignee is not None:
-            TeamMembership.objects.filter(user=new_assignee, team=new_team).update(last_assigned_at=timezone.now())
-        timeline(ticket, who, TimelineKind.ASSIGNMENT, public=False, automatic=automatic,
-                 old_team=plain(old_team), new_team=plain(new_team),
-                 old_assignee=plain(old_assignee), new_assignee=plain(new_assignee))
+            TeamMembership.objects.filter(user=new_assignee, team=new_team).update(
+                last_assigned_at=timezone.now()
+            )
+        timeline(
+            ticket,
+            who,
+            TimelineKind.ASSIGNMENT,
+            public=False,
+            automatic=automatic,
+            old_team=plain(old_team),
+            new_team=plain(new_team),
+            old_assignee=plain(old_assignee),
+            new_assignee=plain(new_assignee),
+        )
         if "status" in fields:
             timeline(ticket, who, TimelineKind.STATUS, public=True, old=old_status, new=fields["status"])
-        events.emit("ticket.assigned", ticket_id=ticket.pk,
-                     team_id=getattr(new_team, "pk", None), assignee_id=getattr(new_assignee, "pk", None))
+        events.emit(
+            "ticket.assigned",
+            ticket_id=ticket.pk,
+            team_id=getattr(new_team, "pk", None),
+            assignee_id=getattr(new_assignee, "pk", None),
+        )
         if team is not UNSET and new_team is not None and new_assignee is None and not automatic:
             auto_assign(ticket, actor=actor)
     return ticket

@@ -31,8 +31,13 @@ def is_staff(actor: Any) -> bool:
     return actor is None or bool(getattr(actor, "is_staff_side", False))
 
 
-def write(ticket: Ticket, fields: dict[str, Any], *, expect_status: str | None = None,
-          expect_version: int | None = None) -> None:
+def write(
+    ticket: Ticket,
+    fields: dict[str, Any],
+    *,
+    expect_status: str | None = None,
+    expect_version: int | None = None,
+) -> None:
     """Write ``fields`` with a conditional UPDATE so a concurrent change makes this one fail, not win.
 
     A status change requires the row to still have the status this caller read; ``expect_version``
@@ -64,10 +69,17 @@ def write(ticket: Ticket, fields: dict[str, Any], *, expect_status: str | None =
     changelog.record(ticket, ChangeAction.UPDATE, before, changelog.serialize(ticket))
 
 
-def timeline(ticket: Ticket, actor: Any, kind: str, /, *, public: bool = False, comment: Any = None,
-             **data: Any) -> TimelineEntry:
-    return TimelineEntry.objects.create(ticket=ticket, actor=actor if getattr(actor, "pk", None) else None,
-                                        kind=kind, public=public, comment=comment, data=data)
+def timeline(
+    ticket: Ticket, actor: Any, kind: str, /, *, public: bool = False, comment: Any = None, **data: Any
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        ticket=ticket,
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        public=public,
+        comment=comment,
+        data=data,
+    )
 
 
 def plain(value: Any) -> Any:

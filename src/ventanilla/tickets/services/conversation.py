@@ -30,8 +30,16 @@ from ..models import Attachment, Comment, Ticket
 from .common import is_staff, require, timeline, write
 
 # Formats whose signatures sniffing cannot see; trusted by extension only if the bytes are plain text.
-TEXT_TYPES = {".txt": "text/plain", ".csv": "text/csv", ".log": "text/plain", ".json": "application/json",
-              ".md": "text/markdown", ".xml": "text/xml", ".eml": "message/rfc822", ".ics": "text/calendar"}
+TEXT_TYPES = {
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".log": "text/plain",
+    ".json": "application/json",
+    ".md": "text/markdown",
+    ".xml": "text/xml",
+    ".eml": "message/rfc822",
+    ".ics": "text/calendar",
+}
 
 
 def add_comment(
@@ -66,18 +74,26 @@ def add_comment(
     files = list(files)
     prepared = [_prepare_file(name, content) for name, content in files]
     with acting_as(actor), transaction.atomic():
-        comment = Comment.objects.create(ticket=ticket, author=author, body=text, body_html=clean_html,
-                                         public=public, channel=channel)
+        comment = Comment.objects.create(
+            ticket=ticket, author=author, body=text, body_html=clean_html, public=public, channel=channel
+        )
         for item in prepared:
             _store_attachment(ticket, item, uploaded_by=author, comment=comment, public=public)
-        timeline(ticket, author, TimelineKind.REPLY if public else TimelineKind.NOTE, public=public,
-                 comment=comment, attachments=[p["filename"] for p in prepared])
+        timeline(
+            ticket,
+            author,
+            TimelineKind.REPLY if public else TimelineKind.NOTE,
+            public=public,
+            comment=comment,
+            attachments=[p["filename"] for p in prepared],
+        )
         fields: dict[str, Any] = {}
         author_is_staff = author is not None and author.is_staff_side
         if public and author_is_staff and ticket.first_response_at is None and author != ticket.requester:
             # COALESCE: a reply from a copy read before someone else's reply must not move the time.
-            fields["first_response_at"] = Coalesce(F("first_response_at"),
-                                                   Value(timezone.now(), output_field=DateTimeField()))
+            fields["first_response_at"] = Coalesce(
+                F("first_response_at"), Value(timezone.now(), output_field=DateTimeField())
+            )
         old_status = ticket.status
         if public and not author_is_staff and ticket.status == Status.PENDING_CUSTOMER:
             fields["status"] = Status.IN_PROGRESS
@@ -85,15 +101,23 @@ def add_comment(
         hooks.comment_added(ticket, comment, actor=author)
         mail_hooks.comment_added(ticket, comment, actor=author)
         if "status" in fields:
-            timeline(ticket, author, TimelineKind.STATUS, public=True, old=old_status, new=Status.IN_PROGRESS,
-                     reason="customer_reply")
+            timeline(
+                ticket,
+                author,
+                TimelineKind.STATUS,
+                public=True,
+                old=old_status,
+                new=Status.IN_PROGRESS,
+                reason="customer_reply",
+            )
             events.emit("ticket.status_changed", ticket_id=ticket.pk, old=old_status, new=Status.IN_PROGRESS)
         events.emit("ticket.commented", ticket_id=ticket.pk, comment_id=comment.pk, public=public)
     return comment
 
 
-def add_attachment(*, actor: User | None, ticket: Ticket, filename: str, content: IO[bytes] | bytes,
-                   public: bool = True) -> Attachment:
+def add_attachment(
+    *, actor: User | None, ticket: Ticket, filename: str, content: IO[bytes] | bytes, public: bool = True
+) -> Attachment:
     require(actor, "comment", ticket)
     if not public and not is_staff(actor):
         raise NotPermitted(_("Only agents can add internal attachments."))
@@ -102,8 +126,14 @@ def add_attachment(*, actor: User | None, ticket: Ticket, filename: str, content
     item = _prepare_file(filename, content)
     with acting_as(actor), transaction.atomic():
         attachment = _store_attachment(ticket, item, uploaded_by=actor, comment=None, public=public)
-        timeline(ticket, actor, TimelineKind.ATTACHMENT, public=public, filename=attachment.filename,
-                 attachment_id=attachment.pk)
+        timeline(
+            ticket,
+            actor,
+            TimelineKind.ATTACHMENT,
+            public=public,
+            filename=attachment.filename,
+            attachment_id=attachment.pk,
+        )
         write(ticket, {})
     return attachment
 
@@ -118,7 +148,7 @@ def _read(content: IO[bytes] | bytes) -> bytes:
     if isinstance(content, bytes | bytearray):
         return bytes(content)
     limit = settings.ATTACHMENT_MAX_BYTES
-    if getattr(content, "size", 0) and content.size > limit:  # type: ignore[union-attr]
+    if getattr(content, "size", 0) > limit:  # Django's UploadedFile knows its size before reading
         return b"\0" * (limit + 1)
     return content.read(limit + 1)
 
@@ -174,27 +204,47 @@ def _prepare_file(filename: str, content: IO[bytes] | bytes) -> dict[str, Any]:
     name = safe_filename(filename)
     if len(data) > limit:
         raise ValidationFailed(
-            _("“%(name)s” is larger than the %(limit)d MB limit.") % {"name": name, "limit": limit // (1024 * 1024)},
-            code="attachment_too_large", field="file",
+            _("“%(name)s” is larger than the %(limit)d MB limit.")
+            % {"name": name, "limit": limit // (1024 * 1024)},
+            code="attachment_too_large",
+            field="file",
         )
     if not data:
-        raise ValidationFailed(_("“%(name)s” is empty.") % {"name": name}, code="attachment_empty", field="file")
+        raise ValidationFailed(
+            _("“%(name)s” is empty.") % {"name": name}, code="attachment_empty", field="file"
+        )
     content_type = sniff_content_type(data, name)
     if content_type in settings.ATTACHMENT_FORBIDDEN_TYPES:
         raise ValidationFailed(
-            _("Files of type %(type)s are not accepted (“%(name)s”). Compress it into a ZIP archive "
-              "or send a PDF instead.") % {"type": content_type, "name": name},
-            code="attachment_forbidden_type", field="file",
+            _(
+                "Files of type %(type)s are not accepted (“%(name)s”). Compress it into a ZIP archive "
+                "or send a PDF instead."
+            )
+            % {"type": content_type, "name": name},
+            code="attachment_forbidden_type",
+            field="file",
         )
-    return {"data": data, "filename": name, "content_type": content_type,
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "data": data,
+        "filename": name,
+        "content_type": content_type,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
-def _store_attachment(ticket: Ticket, item: dict[str, Any], *, uploaded_by: User | None, comment: Comment | None,
-                      public: bool) -> Attachment:
-    attachment = Attachment(ticket=ticket, comment=comment, filename=item["filename"],
-                            content_type=item["content_type"], size=len(item["data"]), sha256=item["sha256"],
-                            public=public, uploaded_by=uploaded_by)
+def _store_attachment(
+    ticket: Ticket, item: dict[str, Any], *, uploaded_by: User | None, comment: Comment | None, public: bool
+) -> Attachment:
+    attachment = Attachment(
+        ticket=ticket,
+        comment=comment,
+        filename=item["filename"],
+        content_type=item["content_type"],
+        size=len(item["data"]),
+        sha256=item["sha256"],
+        public=public,
+        uploaded_by=uploaded_by,
+    )
     # Content-addressed: the same bytes are stored once however often they are attached.
     storage = Attachment.file.field.storage
     path = f"attachments/{item['sha256'][:2]}/{item['sha256']}"

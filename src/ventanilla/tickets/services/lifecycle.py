@@ -60,7 +60,8 @@ def transition_ticket(
     if to not in Status.values:
         raise ValidationFailed(
             _("“%(to)s” is not a status; use one of: %(all)s.") % {"to": to, "all": ", ".join(Status.values)},
-            code="invalid_status", field="to",
+            code="invalid_status",
+            field="to",
         )
     old = ticket.status
     table = TRANSITIONS if is_staff(actor) else CUSTOMER_TRANSITIONS
@@ -68,7 +69,8 @@ def transition_ticket(
         raise Conflict(
             _("A ticket cannot go from “%(old)s” to “%(new)s”.")
             % {"old": Status(old).label, "new": Status(to).label},
-            code="illegal_transition", allowed=allowed_transitions(ticket, actor),
+            code="illegal_transition",
+            allowed=allowed_transitions(ticket, actor),
         )
     now = timezone.now()
     fields: dict[str, Any] = {"status": to}
@@ -82,8 +84,8 @@ def transition_ticket(
             raise ValidationFailed(
                 _("Resolving needs a resolution code (%(codes)s) and a note saying what was done.")
                 % {"codes": ", ".join(ResolutionCode.values)},
-                code="resolution_required", field="resolution_code" if code not in ResolutionCode.values
-                else "resolution_note",
+                code="resolution_required",
+                field="resolution_code" if code not in ResolutionCode.values else "resolution_note",
             )
         fields.update(resolution_code=code, resolution_note=resolution_note.strip(), resolved_at=now)
     if old == Status.RESOLVED and to == Status.IN_PROGRESS:

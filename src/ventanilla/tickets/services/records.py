@@ -49,7 +49,9 @@ def priority_matrix() -> dict[tuple[int, int], int]:
     matrix = cache.get(MATRIX_CACHE_KEY)
     if matrix is None:
         matrix = dict(DEFAULT_PRIORITY_MATRIX)
-        for impact, urgency, priority in PriorityMatrixEntry.objects.values_list("impact", "urgency", "priority"):
+        for impact, urgency, priority in PriorityMatrixEntry.objects.values_list(
+            "impact", "urgency", "priority"
+        ):
             matrix[(impact, urgency)] = priority
         cache.set(MATRIX_CACHE_KEY, matrix, 300)
     return matrix
@@ -67,7 +69,8 @@ def _choice(value: Any, choices: Any, field: str) -> Any:
         raise ValidationFailed(
             _("“%(value)s” is not a valid %(field)s; use one of: %(allowed)s.")
             % {"value": value, "field": field, "allowed": allowed},
-            code="invalid_choice", field=field,
+            code="invalid_choice",
+            field=field,
         ) from None
 
 
@@ -76,8 +79,11 @@ def _clean_text(title: str | None, description: str, description_html: str) -> t
     if not title:
         raise ValidationFailed(_("A title is required."), code="required", field="title")
     if len(title) > TITLE_MAX:
-        raise ValidationFailed(_("The title is too long (at most %(n)d characters).") % {"n": TITLE_MAX},
-                               code="too_long", field="title")
+        raise ValidationFailed(
+            _("The title is too long (at most %(n)d characters).") % {"n": TITLE_MAX},
+            code="too_long",
+            field="title",
+        )
     clean_html = sanitize_html(description_html)
     if clean_html and not description.strip():
         description = html_to_text(clean_html)
@@ -85,36 +91,62 @@ def _clean_text(title: str | None, description: str, description_html: str) -> t
 
 
 def _check_references(
-    *, requester: User, organization: Organization | None, team: Team | None, queue: Queue | None,
-    assignee: User | None, service: Service | None, category: Category | None,
+    *,
+    requester: User,
+    organization: Organization | None,
+    team: Team | None,
+    queue: Queue | None,
+    assignee: User | None,
+    service: Service | None,
+    category: Category | None,
 ) -> None:
     """Refuse combinations that cross organisations or point at unusable objects."""
     if not requester.is_active:
-        raise ValidationFailed(_("The requester's account is disabled."), code="inactive_requester",
-                               field="requester")
-    if organization is not None and requester.organization_id and organization.pk != requester.organization_id:
-        raise ValidationFailed(_("The requester does not belong to this organisation."),
-                               code="organization_mismatch", field="organization")
+        raise ValidationFailed(
+            _("The requester's account is disabled."), code="inactive_requester", field="requester"
+        )
+    if (
+        organization is not None
+        and requester.organization_id
+        and organization.pk != requester.organization_id
+    ):
+        raise ValidationFailed(
+            _("The requester does not belong to this organisation."),
+            code="organization_mismatch",
+            field="organization",
+        )
     if organization is not None and not organization.is_active:
-        raise ValidationFailed(_("This organisation is inactive."), code="inactive_organization",
-                               field="organization")
+        raise ValidationFailed(
+            _("This organisation is inactive."), code="inactive_organization", field="organization"
+        )
     if queue is not None and team is not None and queue.team_id != team.pk:
-        raise ValidationFailed(_("The queue belongs to another team."), code="queue_team_mismatch", field="queue")
+        raise ValidationFailed(
+            _("The queue belongs to another team."), code="queue_team_mismatch", field="queue"
+        )
     if assignee is not None:
         if not assignee.is_active or not assignee.is_staff_side:
-            raise ValidationFailed(_("Tickets can only be assigned to active agents."), code="invalid_assignee",
-                                   field="assignee")
+            raise ValidationFailed(
+                _("Tickets can only be assigned to active agents."), code="invalid_assignee", field="assignee"
+            )
         if team is not None and not team.memberships.filter(user=assignee).exists():
-            raise ValidationFailed(_("The assignee is not a member of the team."), code="assignee_not_in_team",
-                                   field="assignee")
+            raise ValidationFailed(
+                _("The assignee is not a member of the team."), code="assignee_not_in_team", field="assignee"
+            )
     if service is not None and not service.is_active:
-        raise ValidationFailed(_("This service is no longer offered."), code="inactive_service", field="service")
+        raise ValidationFailed(
+            _("This service is no longer offered."), code="inactive_service", field="service"
+        )
     if category is not None:
         if not category.is_active:
-            raise ValidationFailed(_("This category is inactive."), code="inactive_category", field="category")
+            raise ValidationFailed(
+                _("This category is inactive."), code="inactive_category", field="category"
+            )
         if service is not None and category.service_id and category.service_id != service.pk:
-            raise ValidationFailed(_("The category belongs to another service."),
-                                   code="category_service_mismatch", field="category")
+            raise ValidationFailed(
+                _("The category belongs to another service."),
+                code="category_service_mismatch",
+                field="category",
+            )
 
 
 def _tags(names: Iterable[str]) -> list[Tag]:
@@ -161,46 +193,76 @@ def create_ticket(
     impact = _choice(impact, Impact, "impact")
     urgency = _choice(urgency, Urgency, "urgency")
     title, description, description_html = _clean_text(title, description, description_html)
-    if not is_staff(actor):
+    if actor is not None and not is_staff(actor):
         if requester != actor and not (
             actor.role == "customer_manager" and requester.organization_id == actor.organization_id
         ):
             raise NotPermitted(_("You can only open tickets for yourself."), code="requester_not_allowed")
         if team or queue or assignee or priority is not None:
-            raise NotPermitted(_("Only agents can route, assign or prioritise tickets."),
-                               code="routing_not_allowed")
+            raise NotPermitted(
+                _("Only agents can route, assign or prioritise tickets."), code="routing_not_allowed"
+            )
         if organization is not None and organization.pk != requester.organization_id:
-            raise ValidationFailed(_("The requester does not belong to this organisation."),
-                                   code="organization_mismatch", field="organization")
+            raise ValidationFailed(
+                _("The requester does not belong to this organisation."),
+                code="organization_mismatch",
+                field="organization",
+            )
     organization = organization or requester.organization
     watchers = list(watchers)
     for watcher in watchers:
         # A watcher sees the ticket: a customer of another organisation must never become one.
         if watcher.is_customer and organization is not None and watcher.organization_id != organization.pk:
             raise ValidationFailed(
-                _("%(user)s belongs to another organisation and cannot watch this ticket.") % {"user": watcher},
-                code="organization_mismatch", field="watchers")
+                _("%(user)s belongs to another organisation and cannot watch this ticket.")
+                % {"user": watcher},
+                code="organization_mismatch",
+                field="watchers",
+            )
     if queue is not None and team is None:
         team = queue.team
     if team is None and service is not None:
         team = service.owner_team
-    _check_references(requester=requester, organization=organization, team=team, queue=queue,
-                      assignee=assignee, service=service, category=category)
+    _check_references(
+        requester=requester,
+        organization=organization,
+        team=team,
+        queue=queue,
+        assignee=assignee,
+        service=service,
+        category=category,
+    )
     computed = compute_priority(impact, urgency)
     if priority is not None:
         priority = _choice(priority, Priority, "priority")
     overridden = priority is not None and priority != computed
     if overridden and not priority_reason.strip():
-        raise ValidationFailed(_("Give a reason when you set the priority by hand."),
-                               code="priority_reason_required", field="priority_reason")
+        raise ValidationFailed(
+            _("Give a reason when you set the priority by hand."),
+            code="priority_reason_required",
+            field="priority_reason",
+        )
     with acting_as(actor), transaction.atomic():
         ticket = Ticket(
-            type=ticket_type, title=title, description=description, description_html=description_html,
-            status=Status.ASSIGNED if assignee else Status.NEW, impact=impact, urgency=urgency,
-            priority=priority if overridden else computed, priority_overridden=overridden,
-            priority_reason=priority_reason.strip() if overridden else "", channel=channel, requester=requester,
-            organization=organization, team=team, queue=queue, assignee=assignee, service=service,
-            category=category, created_by=actor,
+            type=ticket_type,
+            title=title,
+            description=description,
+            description_html=description_html,
+            status=Status.ASSIGNED if assignee else Status.NEW,
+            impact=impact,
+            urgency=urgency,
+            priority=priority if overridden and priority is not None else computed,
+            priority_overridden=overridden,
+            priority_reason=priority_reason.strip() if overridden else "",
+            channel=channel,
+            requester=requester,
+            organization=organization,
+            team=team,
+            queue=queue,
+            assignee=assignee,
+            service=service,
+            category=category,
+            created_by=actor,
         )
         ticket.save()
         ticket.number = Ticket.format_number(ticket.type, ticket.pk)
@@ -224,19 +286,34 @@ def create_ticket(
 
 
 EDITABLE_FIELDS = {
-    "title", "description", "description_html", "type", "impact", "urgency", "priority", "priority_reason",
-    "channel", "organization", "service", "category", "queue", "tags",
+    "title",
+    "description",
+    "description_html",
+    "type",
+    "impact",
+    "urgency",
+    "priority",
+    "priority_reason",
+    "channel",
+    "organization",
+    "service",
+    "category",
+    "queue",
+    "tags",
 }
 FK_FIELDS = {"organization", "service", "category", "queue"}
 
 
-def update_ticket(*, actor: User | None, ticket: Ticket, changes: dict[str, Any],
-                  expected_version: int | None = None) -> Ticket:
+def update_ticket(
+    *, actor: User | None, ticket: Ticket, changes: dict[str, Any], expected_version: int | None = None
+) -> Ticket:
     """Change a ticket's descriptive fields (not status, team or assignee: those have their own verbs)."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationFailed(_("These fields cannot be changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))},
-                               code="not_editable")
+        raise ValidationFailed(
+            _("These fields cannot be changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))},
+            code="not_editable",
+        )
     require(actor, "change", ticket)
     if ticket.status in FINAL:
         raise ValidationFailed(_("A closed or cancelled ticket cannot be edited."), code="ticket_final")
@@ -266,39 +343,70 @@ def update_ticket(*, actor: User | None, ticket: Ticket, changes: dict[str, Any]
     if wanted is not None and wanted != computed:
         reason = str(changes.get("priority_reason", "")).strip()
         if not reason:
-            raise ValidationFailed(_("Give a reason when you set the priority by hand."),
-                                   code="priority_reason_required", field="priority_reason")
+            raise ValidationFailed(
+                _("Give a reason when you set the priority by hand."),
+                code="priority_reason_required",
+                field="priority_reason",
+            )
         new.update(priority=wanted, priority_overridden=True, priority_reason=reason)
     elif "priority" in changes or not ticket.priority_overridden:
         new.update(priority=computed, priority_overridden=False, priority_reason="")
     _check_references(
-        requester=ticket.requester, organization=new.get("organization", ticket.organization),
-        team=ticket.team, queue=new.get("queue", ticket.queue), assignee=None,
-        service=new.get("service", ticket.service), category=new.get("category", ticket.category),
+        requester=ticket.requester,
+        organization=new.get("organization", ticket.organization),
+        team=ticket.team,
+        queue=new.get("queue", ticket.queue),
+        assignee=None,
+        service=new.get("service", ticket.service),
+        category=new.get("category", ticket.category),
     )
     diffs = {k: v for k, v in new.items() if getattr(ticket, k) != v}
     old = {k: getattr(ticket, k) for k in diffs}
     with acting_as(actor), transaction.atomic():
-        if not diffs and expected_version is not None and not Ticket.objects.filter(
-            pk=ticket.pk, version=expected_version
-        ).exists():  # a stale client must not change the tags either
+        if (
+            not diffs
+            and expected_version is not None
+            and not Ticket.objects.filter(pk=ticket.pk, version=expected_version).exists()
+        ):  # a stale client must not change the tags either
             raise Conflict(
                 _("The ticket was changed by someone else in the meantime. Reload it and try again."),
                 code="stale_ticket",
             )
         if diffs:
-            write(ticket, {(f"{k}_id" if k in FK_FIELDS else k): (v.pk if k in FK_FIELDS and v else v)
-                           for k, v in diffs.items()}, expect_version=expected_version)
+            write(
+                ticket,
+                {
+                    (f"{k}_id" if k in FK_FIELDS else k): (v.pk if k in FK_FIELDS and v else v)
+                    for k, v in diffs.items()
+                },
+                expect_version=expected_version,
+            )
             for k, v in diffs.items():
                 setattr(ticket, k, v)
             if "priority" in diffs:
-                timeline(ticket, actor, TimelineKind.PRIORITY, public=False, old=old["priority"],
-                         new=diffs["priority"], reason=diffs.get("priority_reason", ""))
-            shown = [k for k in diffs if k not in {"priority", "priority_reason", "priority_overridden",
-                                                    "description_html", "number"}]
+                timeline(
+                    ticket,
+                    actor,
+                    TimelineKind.PRIORITY,
+                    public=False,
+                    old=old["priority"],
+                    new=diffs["priority"],
+                    reason=diffs.get("priority_reason", ""),
+                )
+            shown = [
+                k
+                for k in diffs
+                if k
+                not in {"priority", "priority_reason", "priority_overridden", "description_html", "number"}
+            ]
             if shown:
-                timeline(ticket, actor, TimelineKind.FIELDS, public=False,
-                         changes=[{"field": k, "old": plain(old[k]), "new": plain(diffs[k])} for k in shown])
+                timeline(
+                    ticket,
+                    actor,
+                    TimelineKind.FIELDS,
+                    public=False,
+                    changes=[{"field": k, "old": plain(old[k]), "new": plain(diffs[k])} for k in shown],
+                )
         if "tags" in changes:
             set_tags(actor=actor, ticket=ticket, names=changes["tags"], checked=True)
         hooks.ticket_updated(ticket, actor=actor, fields=diffs)
@@ -316,12 +424,15 @@ def set_tags(*, actor: User | None, ticket: Ticket, names: Iterable[str], checke
         after = sorted(t.name for t in objects)
         if before != after:
             ticket.tags.set(objects)
-            timeline(ticket, actor, TimelineKind.FIELDS, changes=[{"field": "tags", "old": before, "new": after}])
+            timeline(
+                ticket, actor, TimelineKind.FIELDS, changes=[{"field": "tags", "old": before, "new": after}]
+            )
     return ticket
 
 
-def set_watchers(*, actor: User | None, ticket: Ticket, add: Iterable[User] = (),
-                 remove: Iterable[User] = ()) -> Ticket:
+def set_watchers(
+    *, actor: User | None, ticket: Ticket, add: Iterable[User] = (), remove: Iterable[User] = ()
+) -> Ticket:
     """Add or remove watchers. Customers may only add or remove themselves; watchers must be able to see."""
     require(actor, "comment", ticket)
     add, remove = list(add), list(remove)
@@ -329,14 +440,22 @@ def set_watchers(*, actor: User | None, ticket: Ticket, add: Iterable[User] = ()
         raise NotPermitted(_("You can only add or remove yourself as a watcher."))
     for user in add:
         if user.is_customer and ticket.organization_id and user.organization_id != ticket.organization_id:
-            raise ValidationFailed(_("%(user)s belongs to another organisation and cannot watch this ticket.")
-                                   % {"user": user}, code="organization_mismatch", field="watchers")
+            raise ValidationFailed(
+                _("%(user)s belongs to another organisation and cannot watch this ticket.") % {"user": user},
+                code="organization_mismatch",
+                field="watchers",
+            )
     with acting_as(actor), transaction.atomic():
         if add:
             ticket.watchers.add(*add)
         if remove:
             ticket.watchers.remove(*remove)
         if add or remove:
-            timeline(ticket, actor, TimelineKind.WATCHERS, added=[str(u) for u in add],
-                     removed=[str(u) for u in remove])
+            timeline(
+                ticket,
+                actor,
+                TimelineKind.WATCHERS,
+                added=[str(u) for u in add],
+                removed=[str(u) for u in remove],
+            )
     return ticket

@@ -36,37 +36,50 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("-l", "--locale", default="es", help="Language to check (default: es).")
-        parser.add_argument("--skip-extraction", action="store_true",
-                            help="Only check completeness; do not run makemessages on a copy of the code.")
+        parser.add_argument(
+            "--skip-extraction",
+            action="store_true",
+            help="Only check completeness; do not run makemessages on a copy of the code.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         language: str = options["locale"]
         self.verbosity = int(options["verbosity"])
         found = list(catalogs(language))
         if not any(c.domain == "django" for c in found):
-            raise CommandError(_("No “django” catalog for language “%(lang)s” under %(path)s.")
-                               % {"lang": language, "path": settings.LOCALE_PATHS[0]}, returncode=1)
+            raise CommandError(
+                _("No “django” catalog for language “%(lang)s” under %(path)s.")
+                % {"lang": language, "path": settings.LOCALE_PATHS[0]},
+                returncode=1,
+            )
         failures = 0
         for catalog in found:
             failures += self._check_entries(catalog)
         if options["skip_extraction"]:
             self.stdout.write(_("Skipped the check for new strings (--skip-extraction)."))
         elif missing := [p for p in GETTEXT_PROGRAMS if shutil.which(p) is None]:
-            self.stdout.write(self.style.WARNING(
-                _("GNU gettext is not installed (missing %(programs)s): skipped the check for strings that "
-                  "makemessages would add. Install the Debian package “gettext” to run it.")
-                % {"programs": ", ".join(missing)}
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "GNU gettext is not installed (missing %(programs)s): skipped the check for strings "
+                        "that makemessages would add. Install the Debian package “gettext” to run it."
+                    )
+                    % {"programs": ", ".join(missing)}
+                )
+            )
         else:
             for catalog in found:
                 failures += self._check_extraction(catalog)
         if failures:
-            raise CommandError(_("Translations are incomplete: %(count)d problem(s).") % {"count": failures},
-                               returncode=1)
-        self.stdout.write(self.style.SUCCESS(
-            _("Translations for “%(lang)s” are complete (%(catalogs)s).")
-            % {"lang": language, "catalogs": ", ".join(f"{c.domain}.po" for c in found)}
-        ))
+            raise CommandError(
+                _("Translations are incomplete: %(count)d problem(s).") % {"count": failures}, returncode=1
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Translations for “%(lang)s” are complete (%(catalogs)s).")
+                % {"lang": language, "catalogs": ", ".join(f"{c.domain}.po" for c in found)}
+            )
+        )
 
     def _report(self, title: str, lines: list[str]) -> None:
         self.stderr.write(self.style.ERROR(title))
@@ -79,8 +92,11 @@ class Command(BaseCommand):
         po = polib.pofile(str(catalog.po_path))
         bad = [f"{entry_label(e)}: {', '.join(p)}" for e in po if (p := entry_problems(e))]
         if bad:
-            self._report(_("%(path)s: %(n)d entries are not usable translations:")
-                         % {"path": catalog.po_path, "n": len(bad)}, bad)
+            self._report(
+                _("%(path)s: %(n)d entries are not usable translations:")
+                % {"path": catalog.po_path, "n": len(bad)},
+                bad,
+            )
         return len(bad)
 
     def _check_extraction(self, catalog: Catalog) -> int:
@@ -88,13 +104,22 @@ class Command(BaseCommand):
         package = Path(settings.PACKAGE_DIR)
         with tempfile.TemporaryDirectory(prefix="ventanilla-i18n-") as tmp:
             root = Path(tmp) / package.name
-            shutil.copytree(package, root, ignore=shutil.ignore_patterns(
-                "__pycache__", "*.pyc", "*.mo", "*.po", "node_modules"))
+            shutil.copytree(
+                package,
+                root,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo", "*.po", "node_modules"),
+            )
             locale_dir = root / "locale"
             locale_dir.mkdir(exist_ok=True)
             with override_settings(LOCALE_PATHS=[locale_dir]), contextlib.chdir(root):
-                call_command("makemessages", locale=[catalog.language], domain=catalog.domain, verbosity=0,
-                             ignore_patterns=EXTRACT_IGNORE, no_obsolete=True)
+                call_command(
+                    "makemessages",
+                    locale=[catalog.language],
+                    domain=catalog.domain,
+                    verbosity=0,
+                    ignore_patterns=EXTRACT_IGNORE,
+                    no_obsolete=True,
+                )
             generated_path = locale_dir / catalog.language / "LC_MESSAGES" / f"{catalog.domain}.po"
             generated = polib.pofile(str(generated_path)) if generated_path.exists() else polib.POFile()
         committed = {entry_key(e) for e in polib.pofile(str(catalog.po_path)) if not e.obsolete}
@@ -102,10 +127,20 @@ class Command(BaseCommand):
         stale = {entry_key(e) for e in generated if e.msgid}
         unused = len([k for k in committed if k[1] and k not in stale])
         if unused and self.verbosity >= 1:
-            self.stdout.write(_("%(path)s: %(n)d entries are no longer used in the code (harmless; "
-                                "makemessages --no-obsolete removes them).")
-                              % {"path": catalog.po_path, "n": unused})
+            self.stdout.write(
+                _(
+                    "%(path)s: %(n)d entries are no longer used in the code (harmless; "
+                    "makemessages --no-obsolete removes them)."
+                )
+                % {"path": catalog.po_path, "n": unused}
+            )
         if new:
-            self._report(_("%(path)s lacks %(n)d strings that are in the code (run makemessages, then "
-                           "translate them):") % {"path": catalog.po_path, "n": len(new)}, new)
+            self._report(
+                _(
+                    "%(path)s lacks %(n)d strings that are in the code (run makemessages, then "
+                    "translate them):"
+                )
+                % {"path": catalog.po_path, "n": len(new)},
+                new,
+            )
         return len(new)

@@ -25,12 +25,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="Email address of the token's owner.")
         parser.add_argument(
-            "--scope", choices=list(TokenScope.values), default=TokenScope.READ,
+            "--scope",
+            choices=list(TokenScope.values),
+            default=TokenScope.READ,
             help="read (default) or write.",
         )
         parser.add_argument("--name", default="", help="A label to recognise the token later.")
-        parser.add_argument("--expires-days", type=int, default=None, metavar="N",
-                            help="Expire the token after N days (default: never).")
+        parser.add_argument(
+            "--expires-days",
+            type=int,
+            default=None,
+            metavar="N",
+            help="Expire the token after N days (default: never).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         email: str = options["email"].strip()
@@ -46,12 +53,16 @@ class Command(BaseCommand):
             expires_at = timezone.now() + timedelta(days=days)
         try:
             # actor=None: the operator at the console acts as the system, with full rights.
-            token, key = create_token(actor=None, user=user, scope=options["scope"], name=options["name"],
-                                      expires_at=expires_at)
+            token, key = create_token(
+                actor=None, user=user, scope=options["scope"], name=options["name"], expires_at=expires_at
+            )
         except DomainError as exc:
             raise CommandError(str(exc.message), returncode=1) from exc
         self.stdout.write(key)
         self.stderr.write(
-            _("Token %(prefix)s created for %(email)s with scope %(scope)s. Store the key now: it is not "
-              "shown again.") % {"prefix": token.prefix, "email": user.email, "scope": token.scope}
+            _(
+                "Token %(prefix)s created for %(email)s with scope %(scope)s. Store the key now: it is not "
+                "shown again."
+            )
+            % {"prefix": token.prefix, "email": user.email, "scope": token.scope}
         )

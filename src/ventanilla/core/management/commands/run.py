@@ -61,12 +61,20 @@ class Command(BaseCommand):
     _output_lock = threading.Lock()
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1",
-                            help="Address to listen on (default: $HOST or 127.0.0.1).")
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000),
-                            help="Port to listen on (default: $PORT or 8000).")
-        parser.add_argument("--no-worker", action="store_true",
-                            help="Start only the web server (a worker runs elsewhere).")
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("HOST") or "127.0.0.1",
+            help="Address to listen on (default: $HOST or 127.0.0.1).",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT") or 8000),
+            help="Port to listen on (default: $PORT or 8000).",
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Start only the web server (a worker runs elsewhere)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host: str = options["host"]
@@ -76,13 +84,29 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ventanilla.settings", "PYTHONUNBUFFERED": "1"}
         commands: dict[str, list[str]] = {
             _("web server"): [
-                sys.executable, "-m", "uvicorn", "ventanilla.asgi:application",
-                "--host", host, "--port", str(port), "--lifespan", "off",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "ventanilla.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
             ],
         }
         if not options["no_worker"]:
             commands[_("worker")] = [
-                sys.executable, "-m", "celery", "--quiet", "-A", "ventanilla", "worker", "-B", "--pool=solo",
+                sys.executable,
+                "-m",
+                "celery",
+                "--quiet",
+                "-A",
+                "ventanilla",
+                "worker",
+                "-B",
+                "--pool=solo",
                 "--loglevel=INFO",
             ]
 
@@ -106,8 +130,13 @@ class Command(BaseCommand):
         for name, command in commands.items():
             # process_group=0: a terminal's Ctrl-C goes to this process only; we decide how children stop.
             child = subprocess.Popen(  # noqa: S603
-                command, env=env, process_group=0, preexec_fn=preexec,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                command,
+                env=env,
+                process_group=0,
+                preexec_fn=preexec,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
             children[name] = child
             ready = worker_ready if name == _("worker") else None
@@ -133,18 +162,22 @@ class Command(BaseCommand):
                         self._announce(host, port, worker=not options["no_worker"])
                         announced = True
                 elif waited > READY_TIMEOUT_SECONDS:
-                    self.stderr.write(_("The web server did not start listening within %(s)d seconds.")
-                                      % {"s": READY_TIMEOUT_SECONDS})
+                    self.stderr.write(
+                        _("The web server did not start listening within %(s)d seconds.")
+                        % {"s": READY_TIMEOUT_SECONDS}
+                    )
                     failed = (_("web server"), -1)
                     break
             time.sleep(0.2)
 
         if failed:
             name, code = failed
-            self.stderr.write(self.style.ERROR(
-                _("The %(name)s stopped unexpectedly (exit code %(code)s); stopping everything.")
-                % {"name": name, "code": code}
-            ))
+            self.stderr.write(
+                self.style.ERROR(
+                    _("The %(name)s stopped unexpectedly (exit code %(code)s); stopping everything.")
+                    % {"name": name, "code": code}
+                )
+            )
         else:
             self.stderr.write(_("Stopping…"))
         self._stop(children, lambda: stop_requests > 1)
@@ -178,8 +211,10 @@ class Command(BaseCommand):
                 probe.bind((host.strip("[]"), port))
             except OSError as exc:
                 raise CommandError(
-                    _("Cannot listen on %(host)s:%(port)d (%(error)s). Is Ventanilla already running? "
-                      "Choose another port with PORT=8001 make run or ventanilla run --port 8001.")
+                    _(
+                        "Cannot listen on %(host)s:%(port)d (%(error)s). Is Ventanilla already running? "
+                        "Choose another port with PORT=8001 make run or ventanilla run --port 8001."
+                    )
                     % {"host": host, "port": port, "error": exc.strerror},
                     returncode=1,
                 ) from exc
@@ -209,11 +244,17 @@ class Command(BaseCommand):
             lines.append(_("Demo logins (role, email, password):"))
             role_width = max(len(role) for role, _email, _password in logins)
             email_width = max(len(email) for _role, email, _password in logins)
-            lines += [f"  {role:<{role_width}}  {email:<{email_width}}  {password}"
-                      for role, email, password in logins]
+            lines += [
+                f"  {role:<{role_width}}  {email:<{email_width}}  {password}"
+                for role, email, password in logins
+            ]
         else:
-            lines.append(_("Log in with an account you created (ventanilla createsuperuser) or load the demo "
-                           "data with: ventanilla demo"))
+            lines.append(
+                _(
+                    "Log in with an account you created (ventanilla createsuperuser) or load the demo "
+                    "data with: ventanilla demo"
+                )
+            )
         lines += [_("Press Ctrl-C to stop."), "=" * 72, ""]
         with self._output_lock:
             self.stdout.write("\n".join(lines))
