@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -33,6 +33,7 @@ from ventanilla.accounts.models import Organization, Team, User
 from ventanilla.catalog.models import Service
 from ventanilla.core.permissions import restrict
 from ventanilla.core.search import search_tickets
+from ventanilla.sla import selectors as sla_selectors
 from ventanilla.tickets.choices import OPEN, Channel, Priority, Status, TicketType
 from ventanilla.tickets.models import Category, Ticket
 from ventanilla.tickets.rules import team_ids
@@ -109,10 +110,30 @@ class QueueFilterForm(forms.Form):
             ("week", gettext_lazy("Last 7 days")),
         ],
     )
+    sla = forms.ChoiceField(
+        label=gettext_lazy("Service level"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("breaching", gettext_lazy("Breaching within 1 h")),
+            ("breached", gettext_lazy("Breached")),
+            ("paused", gettext_lazy("Clock paused")),
+        ],
+    )
     requester = forms.IntegerField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(label=gettext_lazy("Sort"), required=False, choices=Sort.choices)
 
-    STAFF_ONLY = ("channel", "team", "assignee", "organization", "service", "category", "tags", "requester")
+    STAFF_ONLY = (
+        "channel",
+        "team",
+        "assignee",
+        "organization",
+        "service",
+        "category",
+        "tags",
+        "requester",
+        "sla",
+    )
     MULTI = (
         "status",
         "type",
@@ -265,9 +286,18 @@ def apply_filters(qs: QuerySet[Ticket], filters: dict[str, Any], user: User) -> 
         if filters["updated"] == "week":
             start -= dt.timedelta(days=7)
         qs = qs.filter(updated_at__gte=start)
+    if filters.get("sla"):
+        qs = SLA_FILTERS[filters["sla"]](qs)
     if filters.get("q"):
         qs = search_tickets(qs, filters["q"], user=user, order=False)
     return qs
+
+
+SLA_FILTERS: dict[str, Callable[[QuerySet[Ticket]], QuerySet[Ticket]]] = {
+    "breaching": sla_selectors.breaching_within,
+    "breached": sla_selectors.breached,
+    "paused": sla_selectors.paused,
+}
 
 
 # -- Sorting and keyset pagination --------------------------------------------------------------------------

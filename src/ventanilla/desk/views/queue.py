@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ventanilla.accounts.models import Team
 from ventanilla.core.errors import DomainError
 from ventanilla.core.permissions import get_restricted_or_404, restrict
+from ventanilla.desk.sla import annotate_page
 from ventanilla.tickets.models import Ticket
 from ventanilla.tickets.rules import team_ids
 
@@ -65,6 +66,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
+    if user.is_staff_side:
+        annotate_page(page.tickets)
     params = query_params(request.GET)
     current = request.GET.get("view", "")
     keep: dict[str, Any] = {**params, **({"view": [current]} if current else {})}

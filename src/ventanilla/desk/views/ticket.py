@@ -47,17 +47,10 @@ _TAKEABLE = OPEN
 
 def sla_slot(ticket: Ticket) -> dict[str, Any]:
     """The SLA engine's view of the ticket, or "no SLA" when that engine is not installed."""
-    try:
-        from ventanilla.sla.choices import TargetKind
-        from ventanilla.sla.selectors import sla_state
-    except ImportError:
-        return {"has_sla": False, "targets": []}
-    state = sla_state(ticket)
-    labels = dict(TargetKind.choices)
-    rows = [
-        {**target, "label": labels.get(kind, kind)} for kind, target in (state.get("targets") or {}).items()
-    ]
-    return {"has_sla": bool(state.get("has_sla")), "targets": rows}
+    from ventanilla.desk.sla import ticket_targets
+
+    rows = ticket_targets(ticket)
+    return {"has_sla": bool(rows), "targets": rows}
 
 
 def _macros(user: User) -> Any:

@@ -1,0 +1,92 @@
+"""The SLA as agents see it in the workspace queue and on the ticket page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ventanilla.desk.sla import human_duration
+from ventanilla.sla.tick import run_tick
+from ventanilla.testing.factories import make_ticket
+
+from .conftest import madrid
+
+pytestmark = pytest.mark.django_db
+
+
+def queue(client: Any, **params: str) -> str:
+    return client.get(reverse("desk:ticket-list"), params).content.decode()
+
+
+def test_queue_shows_remaining_time_then_breach_and_filters(
+    personas: Any, make_policy: Any, clock: Any
+) -> None:
+    p = personas
+    make_policy(first_response_minutes=60, resolution_minutes=480)
+    clock(madrid(2026, 6, 3, 10, 0))  # a Wednesday, office open
+    late = make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title="Breaching soon")
+    clock(madrid(2026, 6, 3, 10, 50))
+    fresh = make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title="Fresh ticket")
+    client = Client()
+    client.force_login(p.agent_1)
+
+    page = queue(client)
+    assert "First response: 10 min left" in page  # 60 business minutes minus the 50 gone
+    assert "sla-at-risk" in page
+    breaching = queue(client, sla="breaching")
+    assert late.number in breaching and fresh.number in breaching  # both due within the hour
+
+    clock(madrid(2026, 6, 3, 11, 30))
+    run_tick()
+    page = queue(client, sla="breached")
+    assert late.number in page and fresh.number not in page
+    assert "First response: breached 30 min ago" in page
+    assert "sla-breached" in page
+
+    detail = client.get(reverse("desk:ticket-detail", args=[late.pk])).content.decode()
+    assert "breached 30 min ago" in detail and "Resolution:" in detail
+
+
+def test_paused_filter_and_no_sla(personas: Any, make_policy: Any, clock: Any) -> None:
+    from ventanilla.tickets.services import transition_ticket
+
+    p = personas
+    clock(madrid(2026, 6, 3, 10, 0))
+    without = make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title="Before any policy")
+    make_policy()
+    waiting = make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title="Waiting on customer")
+    transition_ticket(actor=p.agent_1, ticket=waiting, to="pending_customer")
+
+    client = Client()
+    client.force_login(p.agent_1)
+    page = queue(client, sla="paused")
+    assert waiting.number in page and without.number not in page
+    assert "paused, " in page
+    assert "No SLA" in queue(client)
+
+
+def test_customers_get_no_sla_filter(personas: Any, make_policy: Any) -> None:
+
+    client = Client()
+    client.force_login(personas.customer_a)
+    page = queue(client, sla="breached")
+    assert 'name="sla"' not in page
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0 min"),
+        (20, "1 min"),
+        (600, "10 min"),
+        (3600, "1 h"),
+        (5400, "1 h 30 min"),
+        (90000, "1 d 1 h"),
+        (172800, "2 d"),
+    ],
+)
+def test_human_duration(seconds: int, text: str) -> None:
+    assert human_duration(seconds) == text
