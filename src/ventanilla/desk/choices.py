@@ -44,3 +44,4 @@ class Sort(models.TextChoices):
     UPDATED = "-updated_at", _("Recently updated")
     STALE = "updated_at", _("Least recently updated")
     PRIORITY = "priority", _("Highest priority")
+    SLA_DUE = "sla_next_due", _("Next SLA deadline")

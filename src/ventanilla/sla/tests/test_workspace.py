@@ -90,3 +90,34 @@ def test_customers_get_no_sla_filter(personas: Any, make_policy: Any) -> None:
 )
 def test_human_duration(seconds: int, text: str) -> None:
     assert human_duration(seconds) == text
+
+
+def test_sort_by_next_deadline_pages_through_running_clocks(
+    personas: Any, make_policy: Any, clock: Any
+) -> None:
+    from ventanilla.desk.queue import paginate
+    from ventanilla.tickets.models import Ticket
+
+    p = personas
+    clock(madrid(2026, 6, 3, 9, 0))
+    make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title="Older policy-less")
+    make_policy(first_response_minutes=240, resolution_minutes=480)
+    created = []
+    for minute in (0, 10, 20, 30, 40):
+        clock(madrid(2026, 6, 3, 9, minute))
+        created.append(make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title=f"At 9:{minute:02d}"))
+    first = paginate(Ticket.objects.all(), "sla_next_due", page_size=2, with_count=False)
+    assert [t.pk for t in first.tickets] == [created[0].pk, created[1].pk]
+    second = paginate(
+        Ticket.objects.all(), "sla_next_due", after=first.next_cursor, page_size=2, with_count=False
+    )
+    assert [t.pk for t in second.tickets] == [created[2].pk, created[3].pk]
+    third = paginate(
+        Ticket.objects.all(), "sla_next_due", after=second.next_cursor, page_size=2, with_count=False
+    )
+    assert [t.pk for t in third.tickets] == [created[4].pk] and not third.next_cursor
+    client = Client()
+    client.force_login(p.agent_1)
+    page = queue(client, sort="sla_next_due")
+    assert page.index(created[0].number) < page.index(created[4].number)
+    assert "Older policy-less" not in page
