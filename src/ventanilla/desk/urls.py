@@ -25,4 +25,5 @@ urlpatterns = [
     path("views/<int:pk>/delete/", views.delete_view, name="view-delete"),
     path("contact/", views.log_contact, name="contact"),
     path("contact/callers/", views.caller_search, name="callers"),
+    path("reports/sla/", views.sla_compliance, name="report-sla"),
 ]

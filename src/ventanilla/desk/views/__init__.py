@@ -6,6 +6,7 @@ services; refusals from the services reach the agent as messages.
 
 from .contact import caller_search, log_contact
 from .queue import bulk_action, delete_view, save_view, ticket_list, view_counts
+from .reports import sla_compliance
 from .ticket import (
     macro_preview,
     ticket_assign,
@@ -28,6 +29,7 @@ __all__ = [
     "log_contact",
     "macro_preview",
     "save_view",
+    "sla_compliance",
     "ticket_assign",
     "ticket_changed",
     "ticket_comment",

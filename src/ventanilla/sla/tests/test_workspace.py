@@ -121,3 +121,37 @@ def test_sort_by_next_deadline_pages_through_running_clocks(
     page = queue(client, sort="sla_next_due")
     assert page.index(created[0].number) < page.index(created[4].number)
     assert "Older policy-less" not in page
+
+
+def test_compliance_report_page(personas: Any, make_policy: Any, clock: Any) -> None:
+    from ventanilla.tickets.services import add_comment
+
+    p = personas
+    make_policy(first_response_minutes=60, resolution_minutes=480)
+    clock(madrid(2026, 6, 3, 10, 0))
+    late = make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title="Answered late")
+    on_time = make_ticket(p.customer_a, actor=p.agent_1, team=p.team_1, title="Answered on time")
+    hidden = make_ticket(p.customer_b, actor=p.agent_2, team=p.team_2, title="Another team's")
+    clock(madrid(2026, 6, 3, 10, 30))
+    add_comment(actor=p.agent_1, ticket=on_time, body="On it.")
+    clock(madrid(2026, 6, 3, 12, 0))
+    run_tick()
+    add_comment(actor=p.agent_1, ticket=late, body="Sorry for the wait.")
+    add_comment(actor=p.agent_2, ticket=hidden, body="Late too.")
+
+    client = Client()
+    client.force_login(p.agent_1)
+    url = reverse("desk:report-sla")
+    page = client.get(url, {"start": "2026-06-01", "end": "2026-06-30", "group_by": "organization"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "50.0 %" in html and "(1/2)" in html  # agent_1 sees only team 1's two tickets
+    assert late.number in html and on_time.number not in html and hidden.number not in html
+    assert 'id="sla-chart-data"' in html
+
+    refused = client.get(url, {"start": "2026-06-30", "end": "2026-06-01"})
+    assert "The period must start before it ends." in refused.content.decode()
+
+    outsider = Client()
+    outsider.force_login(p.customer_a)
+    assert outsider.get(url).status_code == 404
