@@ -423,10 +423,10 @@ def paginate(
         fetched.reverse()
     has_next = more if not reverse else True
     has_prev = position is not None and (more if reverse else True)
-    if not with_count:
-        count, capped = 0, False
-    elif not more and position is None:
+    if not more and position is None:
         count, capped = len(fetched), False  # the first page holds them all: no count query needed
+    elif not with_count:
+        count, capped = 0, False
     else:
         exact, capped = capped_count(qs)
         # Past the time budget the page itself is the lower bound we know.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("tickets/<int:pk>/version/", views.ticket_version, name="ticket-version"),
     path("tickets/<int:pk>/changed/", views.ticket_changed, name="ticket-changed"),
     path("views/counts/", views.view_counts, name="view-counts"),
+    path("tickets/count/", views.queue_count, name="queue-count"),
     path("views/save/", views.save_view, name="view-save"),
     path("views/<int:pk>/delete/", views.delete_view, name="view-delete"),
     path("contact/", views.log_contact, name="contact"),

@@ -5,7 +5,7 @@ services; refusals from the services reach the agent as messages.
 """
 
 from .contact import caller_search, log_contact
-from .queue import bulk_action, delete_view, save_view, ticket_list, view_counts
+from .queue import bulk_action, delete_view, queue_count, save_view, ticket_list, view_counts
 from .reports import sla_compliance
 from .ticket import (
     macro_preview,
@@ -28,6 +28,7 @@ __all__ = [
     "delete_view",
     "log_contact",
     "macro_preview",
+    "queue_count",
     "save_view",
     "sla_compliance",
     "ticket_assign",

@@ -29,6 +29,7 @@ from ..queue import (
     QueueView,
     apply_filters,
     cached_counts,
+    capped_count,
     count_views,
     default_views,
     paginate,
@@ -60,11 +61,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     sort = filters.pop("sort", "") or Sort.NEWEST
     base = restrict(Ticket.objects.all(), user, "view")
+    # Counting the matches of a text search costs as much as finding the page: the page comes first and
+    # the count follows in a second (htmx) request, as the sidebar counts do.
+    count_later = bool(filters.get("q"))
     page = paginate(
         apply_filters(base, filters, user),
         sort,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
+        with_count=not count_later,
     )
     if user.is_staff_side:
         annotate_page(page.tickets)
@@ -89,6 +94,10 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         if page.prev_cursor
         else "",
         "paged": bool(request.GET.get("after") or request.GET.get("before")),
+        # A first page that holds every match was counted on the way; otherwise the count follows.
+        "count_url": f"{reverse('desk:queue-count')}?{query_string(request)}"
+        if count_later and (page.next_cursor or page.prev_cursor)
+        else "",
         "desk_section": "queue",
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "queue-results":
@@ -105,6 +114,20 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(request, "desk/queue.html", context)
+
+
+@login_required
+def queue_count(request: HttpRequest) -> HttpResponse:
+    """The (capped, time-boxed) number of tickets matching the queue's filters: an htmx fragment."""
+    user = signed_in(request)
+    filters = QueueFilterForm(request.GET, user=user).filters()
+    filters.pop("sort", None)
+    count, capped = capped_count(apply_filters(restrict(Ticket.objects.all(), user, "view"), filters, user))
+    return render(request, "desk/_queue_count.html", {"count": count, "capped": capped})
+
+
+def query_string(request: HttpRequest) -> str:
+    return urlencode({k: v for k, v in request.GET.lists() if k not in ("after", "before")}, doseq=True)
 
 
 @login_required
