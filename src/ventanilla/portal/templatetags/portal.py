@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-
 from django import template
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
-from django.templatetags.static import static
 
 register = template.Library()
 
@@ -28,21 +23,3 @@ STATUS_CLASSES = {
 @register.filter
 def portal_status_class(status: str) -> str:
     return STATUS_CLASSES.get(status, "text-bg-light border")
-
-
-@functools.cache
-def _asset(path: str) -> str:
-    name = f"vendor/{path}"
-    try:
-        url = static(name)
-    except ValueError:  # not in the manifest: the package was not installed when collecting
-        return ""
-    if finders.find(name) is None and not staticfiles_storage.exists(name):
-        return ""
-    return url
-
-
-@register.simple_tag
-def portal_vendor(path: str) -> str:
-    """URL of a front-end package file, or "" when npm packages are not installed (pages stay usable)."""
-    return _asset(path)
