@@ -95,7 +95,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         else "",
         "paged": bool(request.GET.get("after") or request.GET.get("before")),
         # A first page that holds every match was counted on the way; otherwise the count follows.
-        "count_url": f"{reverse('desk:queue-count')}?{query_string(request)}"
+        "count_url": f"{reverse('desk:queue-count')}?{urlencode(params, doseq=True)}"
         if count_later and (page.next_cursor or page.prev_cursor)
         else "",
         "desk_section": "queue",
@@ -124,10 +124,6 @@ def queue_count(request: HttpRequest) -> HttpResponse:
     filters.pop("sort", None)
     count, capped = capped_count(apply_filters(restrict(Ticket.objects.all(), user, "view"), filters, user))
     return render(request, "desk/_queue_count.html", {"count": count, "capped": capped})
-
-
-def query_string(request: HttpRequest) -> str:
-    return urlencode({k: v for k, v in request.GET.lists() if k not in ("after", "before")}, doseq=True)
 
 
 @login_required
