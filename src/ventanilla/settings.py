@@ -265,6 +265,10 @@ MAIL_AUTOREPLY_LIMIT = env.int("MAIL_AUTOREPLY_LIMIT", default=5)  # acknowledge
 MAIL_OUTBOX_MAX_ATTEMPTS = env.int("MAIL_OUTBOX_MAX_ATTEMPTS", default=25)
 MAIL_REPLY_PLUS_ADDRESSING = env.bool("MAIL_REPLY_PLUS_ADDRESSING", default=True)
 MAIL_NOTIFY_ACK = env.bool("MAIL_NOTIFY_ACK", default=True)
+# Tell the assigned agent (or the team's agents) about new tickets and customer replies that come by mail.
+MAIL_NOTIFY_AGENTS = env.bool("MAIL_NOTIFY_AGENTS", default=True)
+# PEM file of the CA(s) that signed the IMAP servers' certificates; empty: the system's trust store.
+MAIL_IMAP_CA_FILE = env.str("MAIL_IMAP_CA_FILE", default="")
 
 # --- Security -------------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -60,6 +61,28 @@ def record(
         object_repr=str(instance)[:200],
         before=before,
         after=after,
+    )
+
+
+def record_created(instances: Sequence[models.Model]) -> None:
+    """One "create" entry per instance, written in one statement (services that insert in bulk)."""
+    if not instances:
+        return
+    actor_id = getattr(current_actor(), "pk", None)
+    request_id = current_request_id()
+    content_type = ContentType.objects.get_for_model(instances[0], for_concrete_model=True)
+    ChangeLogEntry.objects.bulk_create(
+        ChangeLogEntry(
+            actor_id=actor_id,
+            request_id=request_id,
+            action=ChangeAction.CREATE,
+            content_type=content_type,
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:200],
+            before=None,
+            after=serialize(instance),
+        )
+        for instance in instances
     )
 
 

@@ -35,6 +35,12 @@ class OutboundKind(models.TextChoices):
     REPLY = "reply", _("Agent reply")
     STATUS = "status", _("Status change")
     RESOLVED = "resolved", _("Resolution")
+    NEW_TICKET = "new_ticket", _("New ticket (to agents)")
+    CUSTOMER_REPLY = "cust_reply", _("Customer reply (to agents)")
+
+
+# Notifications that go to the desk's agents, not to customers.
+AGENT_KINDS = frozenset({OutboundKind.NEW_TICKET, OutboundKind.CUSTOMER_REPLY})
 
 
 class OutboundState(models.TextChoices):

@@ -14,6 +14,12 @@ def ticket_created(ticket: Any, *, actor: Any) -> None:
     on_ticket_created(ticket, actor=actor)
 
 
+def tickets_created(tickets: list[Any], *, actor: Any) -> None:
+    from .outbound import on_tickets_created
+
+    on_tickets_created(tickets, actor=actor)
+
+
 def comment_added(ticket: Any, comment: Any, *, actor: Any) -> None:
     from .outbound import on_comment_added
 

@@ -7,12 +7,15 @@ store recognises it (same Message-ID / content): nothing is lost and nothing is 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import ssl
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections
+from django.utils.translation import gettext as _
 
 from .choices import Source
 from .models import Mailbox
@@ -21,20 +24,87 @@ from .services import MessageRefused, TemporaryFailure, store_message
 logger = logging.getLogger(__name__)
 
 
-def connect(mailbox: Mailbox) -> Any:
-    from imapclient import IMAPClient
+class ImapError(Exception):
+    """The mailbox's server cannot be used as configured (TLS, certificate, login); the message says why."""
 
-    context = ssl.create_default_context()
-    client = IMAPClient(
-        mailbox.imap_host,
-        port=mailbox.imap_port,
-        ssl=mailbox.imap_security == "ssl",
-        ssl_context=context,
-        timeout=60,
-    )
-    if mailbox.imap_security == "starttls":
-        client.starttls(context)
-    client.login(mailbox.imap_username, mailbox.imap_password)
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def ssl_context() -> ssl.SSLContext:
+    """Certificates are always verified (chain and host name): against ``MAIL_IMAP_CA_FILE`` when set,
+    else against the system's trust store. There is no setting that turns verification off."""
+    return ssl.create_default_context(cafile=settings.MAIL_IMAP_CA_FILE or None)
+
+
+def connect(mailbox: Mailbox) -> Any:
+    """A logged-in client, or :class:`ImapError`; a failed TLS handshake never falls back to plain text."""
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError
+
+    where = {"host": mailbox.imap_host, "port": mailbox.imap_port, "mailbox": mailbox.name}
+    if mailbox.imap_security == "none" and not _is_loopback(mailbox.imap_host):
+        raise ImapError(
+            _(
+                "Mailbox %(mailbox)s: IMAP without TLS is allowed only to a loopback address, not to "
+                "%(host)s. Choose TLS or STARTTLS."
+            )
+            % where
+        )
+    try:
+        context = ssl_context()
+    except OSError as exc:
+        raise ImapError(
+            _("MAIL_IMAP_CA_FILE (%(path)s) cannot be read: %(error)s")
+            % {"path": settings.MAIL_IMAP_CA_FILE, "error": exc}
+        ) from exc
+    try:
+        client = IMAPClient(
+            mailbox.imap_host,
+            port=mailbox.imap_port,
+            ssl=mailbox.imap_security == "ssl",
+            ssl_context=context,
+            timeout=60,
+        )
+        if mailbox.imap_security == "starttls":
+            client.starttls(context)
+    except ssl.SSLCertVerificationError as exc:
+        raise ImapError(
+            _(
+                "Mailbox %(mailbox)s: the certificate of the IMAP server %(host)s:%(port)s could not be "
+                "verified (%(reason)s). Nothing was fetched. If the server uses a private CA, set "
+                "MAIL_IMAP_CA_FILE to its certificate."
+            )
+            % {**where, "reason": exc.verify_message or exc.reason}
+        ) from exc
+    except (ssl.SSLError, IMAPClientError) as exc:
+        raise ImapError(
+            _("Mailbox %(mailbox)s: no secure connection to the IMAP server %(host)s:%(port)s (%(reason)s).")
+            % {**where, "reason": exc}
+        ) from exc
+    except OSError as exc:
+        raise ImapError(
+            _("Mailbox %(mailbox)s: the IMAP server %(host)s:%(port)s cannot be reached (%(reason)s).")
+            % {**where, "reason": exc}
+        ) from exc
+    try:
+        client.login(mailbox.imap_username, mailbox.imap_password)
+    except IMAPClientError as exc:
+        with contextlib.suppress(Exception):  # the connection is useless anyway
+            client.shutdown()
+        raise ImapError(
+            _("Mailbox %(mailbox)s: the IMAP server %(host)s:%(port)s refused the login (%(reason)s).")
+            % {**where, "reason": exc}
+        ) from exc
     return client
 
 
@@ -100,6 +170,8 @@ def poll_all() -> int:
     for mailbox in Mailbox.objects.filter(is_active=True).exclude(imap_host=""):
         try:
             total += poll_mailbox(mailbox)
+        except ImapError as exc:
+            logger.error("IMAP poll of %s failed: %s", mailbox.name, exc)
         except Exception:
             logger.exception("IMAP poll of %s failed", mailbox.name)
     return total
@@ -124,6 +196,9 @@ def idle_loop(mailbox: Mailbox, *, idle_seconds: int = 300, stop: Any = None) ->
             finally:
                 with contextlib.suppress(Exception):  # nothing useful to do about it
                     client.logout()
+        except ImapError as exc:
+            logger.error("%s Retrying in 30 s.", exc)
+            time.sleep(30)
         except Exception:
             logger.exception("IMAP connection to %s failed; retrying in 30 s", mailbox.name)
             time.sleep(30)

@@ -35,6 +35,7 @@ from ventanilla.tickets.models import Ticket
 
 from .choices import InboundState, OutboundState, Outcome, Source, UntrustedTagPolicy
 from .models import Bounce, InboundMessage, Mailbox, OutboundMessage
+from .outbound import active_mailboxes, mailbox_addresses
 from .parsing import BounceReport, ParsedMessage, message_ids, parse_message
 from .quotes import strip_reply, strip_reply_html
 from .threading import find_thread
@@ -170,17 +171,36 @@ def _kick_processing(pk: int) -> None:
 # --- processing -----------------------------------------------------------------------------------------
 
 
-def process_pending(limit: int = 500) -> int:
-    """Process stored messages that are still pending (after a crash, a lost task, a replay)."""
+# Messages processed per transaction by the sweep: one commit (and fsync) per batch instead of per message.
+BATCH_SIZE = 50
+
+
+def process_pending(limit: int = 500, *, batch: int = BATCH_SIZE) -> int:
+    """Process stored messages that are still pending (after a crash, a lost task, a backlog, a replay).
+
+    Claims up to ``batch`` messages at a time (locked, skipping those another worker holds) and processes
+    them in one transaction, each in its own savepoint: a message that fails is quarantined alone, and a
+    crash or a lost database connection rolls the whole batch back to pending, to be processed once later.
+    """
     done = 0
-    for pk in (
-        InboundMessage.objects.filter(state=InboundState.PENDING)
-        .order_by("id")
-        .values_list("pk", flat=True)[:limit]
-    ):
-        if process_message(pk) is not None:
-            done += 1
+    while done < limit:
+        with transaction.atomic():
+            rows = _claim(min(batch, limit - done))
+            if not rows:
+                break
+            for row in rows:
+                _process_claimed(row)
+        done += len(rows)
     return done
+
+
+def _claim(size: int, pk: int | None = None) -> list[InboundMessage]:
+    qs = InboundMessage.objects.filter(state=InboundState.PENDING)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.select_related("mailbox__team", "mailbox__queue").order_by("id")[:size])
 
 
 def process_message(pk: int) -> InboundMessage | None:
@@ -188,14 +208,16 @@ def process_message(pk: int) -> InboundMessage | None:
 
     Transient database errors propagate (the row stays pending); any other failure quarantines it.
     """
+    with transaction.atomic():
+        rows = _claim(1, pk)
+        return _process_claimed(rows[0]) if rows else None
+
+
+def _process_claimed(row: InboundMessage) -> InboundMessage:
+    """Turn a claimed (locked) pending row into its outcome, or quarantine it; inside the caller's
+    transaction, with a savepoint so a failure undoes this message's writes only."""
     try:
         with transaction.atomic():
-            qs = InboundMessage.objects.filter(pk=pk, state=InboundState.PENDING)
-            if connection.features.has_select_for_update_skip_locked:
-                qs = qs.select_for_update(skip_locked=True, of=("self",))
-            row = qs.select_related("mailbox").first()
-            if row is None:
-                return None
             parsed = parse_message(bytes(row.raw))
             ctx = InboundContext(message=row, parsed=parsed)
             with _inbound(ctx), acting_as(None):
@@ -222,10 +244,11 @@ def process_message(pk: int) -> InboundMessage | None:
     except Exception as exc:
         reason = exc.message if isinstance(exc, DomainError) else str(exc)
         if not isinstance(exc, Quarantine | DomainError):
-            logger.exception("inbound message %s failed; quarantined", pk)
+            logger.exception("inbound message %s failed; quarantined", row.pk)
             reason = f"{type(exc).__name__}: {exc}"
-        quarantine(pk, str(reason))
-    return InboundMessage.objects.filter(pk=pk).first()
+        quarantine(row.pk, str(reason))
+        row.refresh_from_db()
+        return row
 
 
 def quarantine(pk: int, reason: str) -> None:
@@ -255,17 +278,20 @@ class Result:
 
 
 def _default_mailbox() -> Mailbox | None:
-    return Mailbox.objects.filter(is_active=True).order_by("id").first()
+    boxes = active_mailboxes()
+    return boxes[0] if boxes else None
 
 
 def _customer(address: str, name: str, mailbox: Mailbox | None) -> User:
     user = User.objects.filter(email__iexact=address).first()
-    if user is None:
-        # Same as accounts.services.get_or_create_customer, with the mailbox's language for new people;
-        # create_user attaches an organisation only on an exact domain match.
-        fields: dict[str, Any] = {"language": mailbox.language} if mailbox else {}
-        user = create_user(actor=None, email=address, full_name=name[:200], **fields)
-    return user
+    return user if user is not None else _new_customer(address, name, mailbox)
+
+
+def _new_customer(address: str, name: str, mailbox: Mailbox | None) -> User:
+    # Same as accounts.services.get_or_create_customer, with the mailbox's language for new people;
+    # create_user attaches an organisation only on an exact domain match.
+    fields: dict[str, Any] = {"language": mailbox.language} if mailbox else {}
+    return create_user(actor=None, email=address, full_name=name[:200], **fields)
 
 
 def _apply(row: InboundMessage, parsed: ParsedMessage) -> Result:
@@ -283,8 +309,9 @@ def _apply(row: InboundMessage, parsed: ParsedMessage) -> Result:
     if sender is None and parsed.auto in ("auto_replied", "bulk") and thread.ticket is None:
         return Result(Outcome.IGNORED, notes=[_("Automatic or bulk mail from an unknown sender; no ticket.")])
     if sender is None:
-        sender = _customer(parsed.from_address, parsed.from_name, mailbox)
-        thread = find_thread(parsed, sender, row.envelope_recipients)
+        sender = _new_customer(parsed.from_address, parsed.from_name, mailbox)
+        if thread.ticket is not None:  # a new person cannot hold a token yet, but may be a participant
+            thread = find_thread(parsed, sender, row.envelope_recipients)
     if not sender.is_active:
         raise Quarantine(_("The sender's account (%(email)s) is disabled.") % {"email": sender.email})
     ctx = current_inbound()
@@ -437,7 +464,7 @@ def _cc_watchers(
 ) -> list[User]:
     if mailbox is None or not mailbox.cc_as_watchers or not parsed.cc:
         return []
-    ours = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    ours = mailbox_addresses()
     watchers: list[User] = []
     for address in parsed.cc[:20]:
         local, _sep, domain = address.partition("@")

@@ -22,6 +22,18 @@ def ticket_created(ticket: Ticket, *, actor: Any) -> None:
     apply_sla(ticket, actor=actor, reason="created")
 
 
+def tickets_created(tickets: Iterable[Ticket], *, actor: Any) -> None:
+    """New tickets start their clocks; all their targets are inserted in one statement."""
+    from .models import TicketSlaTarget
+    from .services import apply_sla
+
+    pending: list[TicketSlaTarget] = []
+    for ticket in tickets:
+        apply_sla(ticket, actor=actor, reason="created", defer=pending)
+    if pending:
+        TicketSlaTarget.objects.bulk_create(pending)
+
+
 def ticket_updated(ticket: Ticket, *, actor: Any, fields: Iterable[str]) -> None:
     """After ``update_ticket``: recompute only when a field that selects the policy changed."""
     if POLICY_FIELDS.intersection(fields):

@@ -720,16 +720,25 @@ def _state(target: TicketSlaTarget) -> tuple[Any, ...]:
 
 
 def apply_sla(
-    ticket: Ticket, *, actor: Any, reason: str, now: dt.datetime | None = None, rearm: Iterable[str] = ()
+    ticket: Ticket,
+    *,
+    actor: Any,
+    reason: str,
+    now: dt.datetime | None = None,
+    rearm: Iterable[str] = (),
+    defer: list[TicketSlaTarget] | None = None,
 ) -> list[TicketSlaTarget]:
     """Bring ``ticket``'s targets in line with its current policy and status (idempotent).
 
     ``reason`` says why (logged). ``rearm`` lists target kinds that start a new cycle from zero (the next
     update target after a public staff reply). Returns the ticket's targets (empty: "no SLA").
+    ``defer``: new targets are appended there for the caller to insert in bulk, instead of inserted here.
     """
     now = now or timezone.now()
     policy = match_policy(ticket)
-    with transaction.atomic():
+    # No savepoint: callers run inside the ticket service's transaction, and a failure here must fail the
+    # whole change anyway (a ticket without its clocks is worse than no ticket). Saves two round trips.
+    with transaction.atomic(savepoint=False):
         existing: dict[str, TicketSlaTarget] = {}
         if reason != "created":
             existing = {t.kind: t for t in TicketSlaTarget.objects.select_for_update().filter(ticket=ticket)}
@@ -745,6 +754,7 @@ def apply_sla(
         if gone:
             TicketSlaTarget.objects.filter(pk__in=gone).delete()
         result: list[TicketSlaTarget] = []
+        created: list[TicketSlaTarget] = []
         for kind, minutes in wanted.items():
             target = existing.get(kind)
             if target is None:
@@ -759,7 +769,7 @@ def apply_sla(
                     last_started_at=min(start, now),
                 )
                 _reconcile(target, ticket, info, now)
-                target.save(force_insert=True)
+                created.append(target)
                 result.append(target)
                 continue
             before = _state(target)
@@ -790,6 +800,10 @@ def apply_sla(
                 target.save(update_fields=TARGET_FIELDS)
                 logger.debug("ticket %s: SLA %s updated (%s)", ticket.pk, kind, reason)
             result.append(target)
+        if defer is not None:
+            defer.extend(created)
+        elif created:
+            TicketSlaTarget.objects.bulk_create(created)  # one INSERT for all of a new ticket's clocks
     return result
 
 

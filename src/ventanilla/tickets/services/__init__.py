@@ -3,7 +3,15 @@
 from .assignment import assign_ticket, auto_assign, pick_agent
 from .conversation import add_attachment, add_comment, sniff_content_type
 from .lifecycle import allowed_transitions, transition_ticket
-from .records import compute_priority, create_ticket, set_tags, set_watchers, update_ticket
+from .records import (
+    check_ticket,
+    compute_priority,
+    create_ticket,
+    create_tickets,
+    set_tags,
+    set_watchers,
+    update_ticket,
+)
 from .relations import link_tickets, merge_tickets, unlink_tickets
 
 __all__ = [
@@ -12,8 +20,10 @@ __all__ = [
     "allowed_transitions",
     "assign_ticket",
     "auto_assign",
+    "check_ticket",
     "compute_priority",
     "create_ticket",
+    "create_tickets",
     "link_tickets",
     "merge_tickets",
     "pick_agent",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,27 +18,38 @@ from ventanilla.core.context import acting_as
 from ventanilla.core.errors import ValidationFailed
 
 from ..choices import FINAL, OPEN, Status, TimelineKind
-from ..models import Ticket
-from .common import plain, require, timeline, write
+from ..models import Ticket, TimelineEntry
+from .common import plain, require, timeline, timeline_entry, write
 
 UNSET: Any = object()
 
 
-def pick_agent(team: Team) -> User | None:
-    """The next agent for ``team`` by its strategy, among active, available members (None for manual)."""
+def pick_agent(team: Team, *, pending: Counter[int] | None = None) -> User | None:
+    """The next agent for ``team`` by its strategy, among active, available members (None for manual).
+
+    ``pending``: tickets already given to each agent (user id) in this batch but not yet written, so a
+    batch of new tickets is spread the way one-by-one creation would spread it.
+    """
     if team.assignment_strategy == AssignmentStrategy.MANUAL:
         return None
     members = TeamMembership.objects.filter(
         team=team, is_available=True, user__is_active=True, user__role__in=list(STAFF_ROLES)
-    )
-    if team.assignment_strategy == AssignmentStrategy.LEAST_LOADED:
+    ).select_related("user")
+    least_loaded = team.assignment_strategy == AssignmentStrategy.LEAST_LOADED
+    if least_loaded:
         members = members.annotate(
             load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=list(OPEN)))
-        ).order_by("load", F("last_assigned_at").asc(nulls_first=True), "pk")
-    else:
-        members = members.order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
-    membership = members.select_related("user").first()
-    return membership.user if membership else None
+        )
+    pending = pending or Counter()
+    never = timezone.now().replace(year=1)
+
+    def order(m: TeamMembership) -> tuple[Any, ...]:
+        turn = (m.last_assigned_at or never, m.pk)
+        return (m.load + pending[m.user_id], *turn) if least_loaded else turn  # type: ignore[attr-defined]
+
+    # A team has a handful of agents: choosing in Python lets the batch's own picks count.
+    candidates = sorted(members, key=order)
+    return candidates[0].user if candidates else None
 
 
 def auto_assign(ticket: Ticket, *, actor: User | None) -> User | None:
@@ -46,6 +59,59 @@ def auto_assign(ticket: Ticket, *, actor: User | None) -> User | None:
     if agent is not None:
         assign_ticket(actor=None, ticket=ticket, assignee=agent, automatic=True, acting=actor)
     return agent
+
+
+@dataclass
+class AutoAssignment:
+    """An agent picked for a ticket that is about to be inserted (see :func:`assign_on_create`)."""
+
+    team: Team
+    agent: User
+
+    def timeline(self, ticket: Ticket, actor: User | None) -> list[TimelineEntry]:
+        """The entries :func:`assign_ticket` would write, so history reads the same either way."""
+        return [
+            timeline_entry(
+                ticket,
+                actor,
+                TimelineKind.ASSIGNMENT,
+                public=False,
+                automatic=True,
+                old_team=plain(self.team),
+                new_team=plain(self.team),
+                old_assignee=plain(None),
+                new_assignee=plain(self.agent),
+            ),
+            timeline_entry(
+                ticket, actor, TimelineKind.STATUS, public=True, old=Status.NEW, new=Status.ASSIGNED
+            ),
+        ]
+
+    def emit(self, ticket: Ticket) -> None:
+        events.emit("ticket.assigned", ticket_id=ticket.pk, team_id=self.team.pk, assignee_id=self.agent.pk)
+
+
+def assign_on_create(tickets: list[Ticket]) -> dict[int, AutoAssignment]:
+    """Give unassigned new tickets an agent by their team's strategy, before they are inserted.
+
+    Sets ``assignee`` and status *assigned* on the (unsaved) tickets and returns the picks keyed by
+    ``id(ticket)``. Runs inside the creating transaction.
+    """
+    picked: dict[int, AutoAssignment] = {}
+    pending: Counter[int] = Counter()
+    for ticket in tickets:
+        if ticket.team is None or ticket.assignee_id:
+            continue
+        agent = pick_agent(ticket.team, pending=pending)
+        if agent is None:
+            continue
+        ticket.assignee = agent
+        ticket.status = Status.ASSIGNED
+        pending[agent.pk] += 1
+        # Round-robin reads this turn marker; the update is seen by the next pick in the same batch.
+        TeamMembership.objects.filter(user=agent, team=ticket.team).update(last_assigned_at=timezone.now())
+        picked[id(ticket)] = AutoAssignment(team=ticket.team, agent=agent)
+    return picked
 
 
 def assign_ticket(

@@ -69,10 +69,11 @@ def write(
     changelog.record(ticket, ChangeAction.UPDATE, before, changelog.serialize(ticket))
 
 
-def timeline(
+def timeline_entry(
     ticket: Ticket, actor: Any, kind: str, /, *, public: bool = False, comment: Any = None, **data: Any
 ) -> TimelineEntry:
-    return TimelineEntry.objects.create(
+    """An unsaved timeline entry (for services that write several rows in one statement)."""
+    return TimelineEntry(
         ticket=ticket,
         actor=actor if getattr(actor, "pk", None) else None,
         kind=kind,
@@ -80,6 +81,14 @@ def timeline(
         comment=comment,
         data=data,
     )
+
+
+def timeline(
+    ticket: Ticket, actor: Any, kind: str, /, *, public: bool = False, comment: Any = None, **data: Any
+) -> TimelineEntry:
+    entry = timeline_entry(ticket, actor, kind, public=public, comment=comment, **data)
+    entry.save(force_insert=True)
+    return entry
 
 
 def plain(value: Any) -> Any:

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", action="store_true", help=_("Also process what was fetched."))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ventanilla.mail.imap import idle_loop, poll_all, poll_mailbox
+        from ventanilla.mail.imap import ImapError, idle_loop, poll_all, poll_mailbox
         from ventanilla.mail.models import Mailbox
         from ventanilla.mail.services import process_pending
 
@@ -44,7 +44,10 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, lambda *_a: stop.set())
             idle_loop(mailbox, idle_seconds=options["idle_seconds"], stop=stop.is_set)
             return
-        stored = poll_mailbox(mailbox) if mailbox else poll_all()
+        try:
+            stored = poll_mailbox(mailbox) if mailbox else poll_all()
+        except ImapError as exc:
+            raise CommandError(str(exc)) from exc
         processed = process_pending() if options["now"] else 0
         self.stdout.write(
             _("%(stored)d new message(s) stored, %(processed)d processed.")
