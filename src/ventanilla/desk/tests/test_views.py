@@ -45,21 +45,21 @@ def test_login_page_and_login_by_email(client: Client, personas: Any) -> None:
 def test_outsider_gets_404_on_other_organisations_ticket(personas: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a, title="Printer jam")
     outsider = client_for(personas.customer_b)
-    assert outsider.get(detail(ticket)).status_code == 404
+    assert outsider.get(detail(ticket), follow=True).status_code == 404  # sent to the portal, which 404s
     assert outsider.post(reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "hi"}).status_code == 404
     assert (
         outsider.post(reverse("desk:ticket-transition", args=[ticket.pk]), {"to": "cancelled"}).status_code
         == 404
     )
-    assert "Printer jam" not in outsider.get(reverse("desk:ticket-list")).content.decode()
-    assert client_for(personas.customer_a).get(detail(ticket)).status_code == 200
+    assert "Printer jam" not in outsider.get(reverse("desk:ticket-list"), follow=True).content.decode()
+    assert client_for(personas.customer_a).get(detail(ticket), follow=True).status_code == 200
 
 
 def test_customer_never_sees_internal_notes(personas: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a)
     add_comment(actor=personas.agent_1, ticket=ticket, body="SECRET-NOTE about the customer", public=False)
     add_comment(actor=personas.agent_1, ticket=ticket, body="PUBLIC-REPLY we are on it", public=True)
-    customer_page = client_for(personas.customer_a).get(detail(ticket)).content.decode()
+    customer_page = client_for(personas.customer_a).get(detail(ticket), follow=True).content.decode()
     assert "PUBLIC-REPLY" in customer_page
     assert "SECRET-NOTE" not in customer_page
     agent_page = client_for(personas.agent_1).get(detail(ticket)).content.decode()
@@ -74,25 +74,21 @@ def test_customer_cannot_write_an_internal_note(personas: Any) -> None:
         {"body": "sneaky", "visibility": "note"},
         follow=True,
     )
-    assert response.status_code == 200
-    assert not ticket.comments.filter(public=False).exists()
-    assert "Only agents can write internal notes." in response.content.decode()
+    assert response.status_code == 404  # the workspace's forms are not for customers at all
+    assert not ticket.comments.exists()
 
 
 def test_reply_and_note_go_through_the_service(personas: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a)
     agent = client_for(personas.agent_1)
     agent.post(reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "Checking", "visibility": "note"})
-    client_for(personas.customer_a).post(reverse("desk:ticket-comment", args=[ticket.pk]), {"body": "Thanks"})
+    client_for(personas.customer_a).post(reverse("portal:ticket-reply", args=[ticket.pk]), {"body": "Thanks"})
     assert list(ticket.comments.values_list("body", "public")) == [("Checking", False), ("Thanks", True)]
     assert ticket.timeline.filter(kind="note").exists()
 
 
 def test_transition_form_lists_only_allowed_statuses(personas: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a)
-    page = client_for(personas.customer_a).get(detail(ticket)).content.decode()
-    assert 'value="cancelled"' in page
-    assert 'value="resolved"' not in page  # customers cannot resolve
     staff_page = client_for(personas.agent_1).get(detail(ticket)).content.decode()
     assert 'value="resolved"' in staff_page
 
@@ -170,7 +166,7 @@ def test_keyset_pagination(personas: Any, monkeypatch: Any) -> None:
     assert back.context["next_url"] and back.context["prev_url"]
 
 
-@pytest.mark.parametrize("who", ["agent_1", "customer_manager_a", "manager"])
+@pytest.mark.parametrize("who", ["agent_1", "lead_1", "manager"])
 def test_list_query_count_is_flat(personas: Any, who: str) -> None:
     user = getattr(personas, who)
 
@@ -218,10 +214,10 @@ def test_detail_query_count_is_flat(personas: Any) -> None:
     assert count() == small
 
 
-@pytest.mark.parametrize(("language", "expected"), [("es", "Mis tickets"), ("en", "My tickets")])
+@pytest.mark.parametrize(("language", "expected"), [("es", "Cola"), ("en", "Queue")])
 def test_pages_render_in_both_languages(personas: Any, language: str, expected: str, settings: Any) -> None:
     ticket = make_ticket(personas.customer_a, actor=personas.customer_a)
-    client = client_for(personas.customer_a)
+    client = client_for(personas.agent_1)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get(reverse("desk:ticket-list")).content.decode()
     assert f'<html lang="{language}">' in page
@@ -233,11 +229,11 @@ def test_pages_render_in_both_languages(personas: Any, language: str, expected: 
 
 
 def test_language_switch_posts_to_setlang(personas: Any, settings: Any) -> None:
-    client = client_for(personas.customer_a)
+    client = client_for(personas.agent_1)
     response = client.post(reverse("set_language"), {"language": "en", "next": reverse("desk:ticket-list")})
     assert response.status_code == 302
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    assert "My tickets" in client.get(reverse("desk:ticket-list")).content.decode()
+    assert "Queue" in client.get(reverse("desk:ticket-list")).content.decode()
 
 
 def test_pages_have_no_inline_scripts_or_styles(personas: Any) -> None:
@@ -249,5 +245,5 @@ def test_pages_have_no_inline_scripts_or_styles(personas: Any) -> None:
 
 def test_custom_404_page(personas: Any, settings: Any) -> None:
     settings.DEBUG = False
-    response = client_for(personas.customer_a).get("/desk/tickets/999999/")
+    response = client_for(personas.agent_1).get("/desk/tickets/999999/")
     assert response.status_code == 404

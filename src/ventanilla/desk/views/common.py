@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from ventanilla.accounts.models import User
 from ventanilla.core.errors import Conflict, DomainError
@@ -25,6 +28,22 @@ def staff(request: HttpRequest) -> User:
     if not user.is_staff_side:
         raise Http404
     return user
+
+
+def agents_only(view: Callable[..., HttpResponse], *, customers_to: str = "") -> Callable[..., HttpResponse]:
+    """The workspace is for agents. A signed-in customer is sent to the portal page ``customers_to``
+    (same arguments: their own ticket opens there, with the portal's own checks) or gets 404."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not cast(User, user).is_staff_side:
+            if customers_to and request.method in ("GET", "HEAD"):
+                return redirect(customers_to, *args, **kwargs)
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def is_htmx(request: HttpRequest) -> bool:
