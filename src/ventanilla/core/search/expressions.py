@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import BooleanField, Expression, F, FloatField
+from django.db.models import BooleanField, Expression, F, FloatField, QuerySet, Subquery
 
 from .query import fts5_match, pg_tsquery
 
@@ -21,13 +21,20 @@ TRIGRAM_WEIGHT = 0.05
 
 class _SearchExpression(Expression):
     def __init__(
-        self, terms: tuple[str, ...], include_internal: bool, fuzzy: bool = True, pk: Any = None
+        self,
+        terms: tuple[str, ...],
+        include_internal: bool,
+        fuzzy: bool = True,
+        pk: Any = None,
+        *,
+        last: bool = False,
     ) -> None:
         super().__init__(output_field=self.output_field_class())
         self.terms = terms
         self.include_internal = include_internal
         self.fuzzy = fuzzy
         self.pk = pk if pk is not None else F("pk")
+        self.last = last
 
     output_field_class: Any = BooleanField
 
@@ -48,6 +55,15 @@ class _SearchExpression(Expression):
     def _fuzzy_text(self) -> str:
         return " ".join(self.terms)
 
+    def _condition(self, sql: str) -> str:
+        # ``last`` (PostgreSQL conditions): wrapped in a scalar subselect, the test is evaluated after
+        # the row's other conditions. PostgreSQL orders plain conditions by declared cost, and ``@@``
+        # and ``<%`` claim to be cheap while they cost microseconds a row (a detoasted vector, a
+        # title's trigrams); so where rows are walked newest first, only those that passed the
+        # permission restriction pay for it. The subselect also hides the test's selectivity from the
+        # planner: use it only where the plan is already decided (an ``ORDER BY id LIMIT`` walk).
+        return f"(SELECT {sql})" if self.last else f"({sql})"
+
 
 class TicketMatch(_SearchExpression):
     """True for tickets whose indexed text matches every term (or, on PostgreSQL, whose title is close)."""
@@ -66,7 +82,7 @@ class TicketMatch(_SearchExpression):
         if self.fuzzy:
             parts.append(f"%s <%% {alias}.title")
             all_params.append(self._fuzzy_text())
-        return "(" + " OR ".join(parts) + ")", all_params
+        return self._condition(" OR ".join(parts)), all_params
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         _alias, pk_sql, pk_params = self._table(compiler, connection)
@@ -109,3 +125,74 @@ class TicketRank(_SearchExpression):
             f"(CASE WHEN {pk_sql} {in_fts} THEN 2.0 WHEN {pk_sql} {in_fts} THEN 1.0 ELSE 0.0 END)",
             [*pk_params, title, *pk_params, description],
         )
+
+
+class TitleSimilar(_SearchExpression):
+    """True for tickets whose title is close to the query (pg_trgm word similarity): the typo fallback."""
+
+    conditional = True
+    output_field_class = BooleanField
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        alias, _pk, _pk_params = self._table(compiler, connection)
+        return self._condition(f"%s <%% {alias}.title"), [self._fuzzy_text()]
+
+
+class IdFence(Expression):
+    """``pk = ANY(ARRAY(SELECT id FROM <ids>))`` (PostgreSQL): membership in a set computed on its own.
+
+    PostgreSQL runs an uncorrelated ``ARRAY(SELECT …)`` once, as an InitPlan, planned without the outer
+    query's ``ORDER BY id LIMIT n``; so a text match inside it is found through its indexes (bitmap
+    scans) and never by walking the primary key in the hope of meeting ``n`` matches soon. The outer
+    query then fetches those ids through the primary key. ``ids`` (and ``fallback``) must be built from
+    the caller's permission-restricted queryset: the fence decides which rows can come out.
+
+    ``fallback`` (a queryset, with its own ordering and slice) is used only when ``ids`` is empty: a
+    ``COALESCE`` of two InitPlans, the second one runs only if the first found nothing. With ``window``
+    only the ``window`` highest ids are kept: sorted in the subquery, not limited there, since a LIMIT
+    would tempt the planner into the id walk again.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(
+        self,
+        ids: QuerySet[Any],
+        *,
+        fallback: QuerySet[Any] | None = None,
+        window: int | None = None,
+        pk: Any = None,
+    ) -> None:
+        super().__init__()
+        self.ids: Any = Subquery((ids.order_by("-pk") if window is not None else ids.order_by()).values("pk"))
+        if fallback is not None and window is not None and not fallback.query.is_sliced:
+            fallback = fallback.order_by("-pk")
+        self.fallback: Any = Subquery(fallback.values("pk")) if fallback is not None else None
+        self.window = window
+        self.pk = pk if pk is not None else F("pk")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.pk, self.ids] + ([self.fallback] if self.fallback is not None else [])
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.pk, self.ids, *rest = exprs
+        self.fallback = rest[0] if rest else None
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        raise NotImplementedError(f"the id fence is PostgreSQL only, not {connection.vendor}")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        pk_sql, params = compiler.compile(self.pk)
+        params = list(params)
+        ids_sql, ids_params = compiler.compile(self.ids)  # "(SELECT …)"
+        array = f"ARRAY{ids_sql}"
+        params += ids_params
+        if self.fallback is not None:
+            fallback_sql, fallback_params = compiler.compile(self.fallback)
+            array = f"COALESCE(NULLIF({array}, '{{}}'), ARRAY{fallback_sql})"
+            params += fallback_params
+        if self.window is not None:
+            array = f"({array})[1:%s]"
+            params.append(self.window)
+        return f"{pk_sql} = ANY({array})", params

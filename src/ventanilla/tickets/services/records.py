@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -230,13 +231,21 @@ def create_tickets(
     """
     prepared = []
     for index, item in enumerate(items):
+        unknown = sorted(set(item) - _ITEM_FIELDS)
+        missing = sorted(_ITEM_REQUIRED - set(item))
+        if unknown or missing:
+            raise ValidationFailed(
+                _("Unknown field “%(field)s”.") % {"field": unknown[0]}
+                if unknown
+                else _("The field “%(field)s” is required.") % {"field": missing[0]},
+                code="unknown_field" if unknown else "required",
+                field=f"{index}.{(unknown or missing)[0]}",
+            )
         try:
             prepared.append(_prepare(actor, **item))
         except ValidationFailed as error:
             error.field = f"{index}.{error.field}" if error.field else str(index)
             raise
-        except TypeError as error:  # an unknown or missing keyword in the item
-            raise ValidationFailed(str(error), code="invalid", field=str(index)) from None
     return _persist(actor, prepared, notify=notify) if prepared else []
 
 
@@ -353,6 +362,10 @@ def _prepare(
         created_by=actor,
     )
     return _Prepared(ticket=ticket, tags=list(tags), watchers=[w for w in watchers if w.pk != requester.pk])
+
+
+_ITEM_FIELDS = frozenset(inspect.signature(_prepare).parameters) - {"actor"}
+_ITEM_REQUIRED = frozenset({"requester", "title", "channel"})
 
 
 def _persist(actor: User | None, batch: list[_Prepared], *, notify: bool = True) -> list[Ticket]:

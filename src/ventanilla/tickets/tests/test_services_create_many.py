@@ -71,7 +71,12 @@ def test_one_bad_item_refuses_the_whole_batch_and_names_it(personas):
     unknown[0]["colour"] = "red"
     with pytest.raises(ValidationFailed) as info:
         create_tickets(actor=personas.agent_1, items=unknown)
-    assert info.value.field == "0" and "colour" in str(info.value)
+    assert info.value.field == "0.colour" and info.value.code == "unknown_field"
+    missing = items(personas.customer_a, 2)
+    del missing[1]["channel"]
+    with pytest.raises(ValidationFailed) as info:
+        create_tickets(actor=personas.agent_1, items=missing)
+    assert info.value.field == "1.channel" and info.value.code == "required"
     assert counts() == before
 
 
