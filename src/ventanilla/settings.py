@@ -295,6 +295,48 @@ SECURE_CSP = {
 if env.bool("SILENCE_HTTPS_CHECKS", default=False):
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 
+# --- Rate limits ----------------------------------------------------------------------------------------
+# Counters live in the cache (Redis when REDIS_URL is set, so every process shares them). Each limit is
+# "COUNT/PERIOD" with PERIOD like 30s, 15m, 1h, 1d (or second/minute/hour/day); "off" disables one.
+_PERIOD_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+_PERIOD_UNITS.update({"d": 86400, "day": 86400})
+
+
+def _rate(name: str, default: str) -> tuple[int, int] | None:
+    """``10/15m`` → (10, 900): at most 10 in any 15 minutes; ``off`` → no limit."""
+    import re
+
+    raw = env.str(name, default=default).strip().lower()
+    if raw in {"off", "0", "none", ""}:
+        return None
+    found = re.fullmatch(r"(\d+)\s*/\s*(\d*)\s*([a-z]+?)s?", raw)
+    if not found or found.group(3) not in _PERIOD_UNITS or int(found.group(1)) < 1:
+        raise ImproperlyConfigured(f"{name} must look like 10/15m, 60/hour or off (got {raw!r}).")
+    return int(found.group(1)), int(found.group(2) or 1) * _PERIOD_UNITS[found.group(3)]
+
+
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+# How many reverse proxies in front of Ventanilla append to X-Forwarded-For. 0: the header is ignored and
+# the client address is REMOTE_ADDR (anyone can forge the header when clients reach the app directly).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or a positive number of proxies.")
+RATE_LIMITS: dict[str, tuple[int, int] | None] = {
+    # Failed password sign-ins (desk, admin, portal) per account address and per client address.
+    "login-account": _rate("RATE_LIMIT_LOGIN_ACCOUNT", "10/15m"),
+    "login-ip": _rate("RATE_LIMIT_LOGIN_IP", "50/15m"),
+    # Requests that send mail to an address (sign-in link, password reset, sign-up), per address and per IP.
+    "mail-address": _rate("RATE_LIMIT_MAIL_ADDRESS", "5/1h"),
+    "mail-ip": _rate("RATE_LIMIT_MAIL_IP", "20/1h"),
+    # New tickets and replies sent from the portal, per customer.
+    "portal-submit": _rate("RATE_LIMIT_PORTAL_SUBMIT", "60/1h"),
+    # REST API: anonymous requests per IP, requests per user, writes per user, bad tokens per IP.
+    "api-anon": _rate("RATE_LIMIT_API_ANON", "60/1m"),
+    "api-user": _rate("RATE_LIMIT_API_USER", "600/1m"),
+    "api-write": _rate("RATE_LIMIT_API_WRITE", "120/1m"),
+    "api-auth-ip": _rate("RATE_LIMIT_API_AUTH_IP", "50/15m"),
+}
+
 # --- REST API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -316,6 +358,12 @@ REST_FRAMEWORK = {
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Backed by ventanilla.core.ratelimit (atomic shared counters); rates come from RATE_LIMITS above.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ventanilla.core.api.throttling.AnonThrottle",
+        "ventanilla.core.api.throttling.UserThrottle",
+        "ventanilla.core.api.throttling.WriteThrottle",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ventanilla API",

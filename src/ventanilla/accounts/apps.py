@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers permission rules)
+        from . import login_limits, rules  # noqa: F401  (rules registers permission rules)
+
+        login_limits.connect_signals()

@@ -5,10 +5,15 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from ventanilla.accounts.services import authenticate_token
+from ventanilla.core import ratelimit
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Token <key>``. Unknown, revoked and expired keys fail the same way."""
+    """``Authorization: Token <key>``. Unknown, revoked and expired keys fail the same way.
+
+    Failed keys count per client address (``RATE_LIMIT_API_AUTH_IP``); over the limit every key from that
+    address, right or wrong, answers 429 until the window passes, so guessing keys gets nowhere.
+    """
 
     keyword = "Token"
 
@@ -22,8 +27,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
+        failures = ("api-auth-ip", ratelimit.ip_identity(request))
+        wait = ratelimit.peek(failures, request=request)
+        if wait:
+            raise exceptions.Throttled(wait)
         token = authenticate_token(key)
         if token is None or not token.user.is_active:
+            ratelimit.record(failures)
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         return token.user, token
 

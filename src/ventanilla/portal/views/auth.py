@@ -26,8 +26,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from ventanilla.accounts import login_limits
 from ventanilla.accounts.backends import EmailBackend
 from ventanilla.accounts.models import User
+from ventanilla.core import ratelimit
 from ventanilla.core.errors import DomainError
 
 from .. import services, tasks
@@ -35,6 +37,34 @@ from ..forms import EmailForm, LanguageForm, PortalSetPasswordForm, SignInForm, 
 from ..models import TokenPurpose
 
 BACKEND = f"{EmailBackend.__module__}.{EmailBackend.__qualname__}"
+
+
+def _mail_wait(request: HttpRequest, email: str) -> int:
+    """Count a request that mails ``email`` (link, reset, sign-up); seconds to wait when it is one too many.
+
+    Counted per address and per client whether or not the address has an account, so the answer (429 or
+    "check your email") never depends on it.
+    """
+    return ratelimit.hit(
+        ("mail-address", ratelimit.email_identity(email)),
+        ("mail-ip", ratelimit.ip_identity(request)),
+        request=request,
+    )
+
+
+def _mail_refused(form: Any, wait: int) -> None:
+    form.add_error(
+        None,
+        _("Too many messages were requested for this address or from your network. %(retry)s")
+        % {"retry": ratelimit.retry_text(wait)},
+    )
+
+
+def _refused_page(request: HttpRequest, template: str, context: dict[str, Any], wait: int) -> HttpResponse:
+    """The same form again, with the refusal as its error, answered 429."""
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _next(request: HttpRequest) -> str:
@@ -54,24 +84,43 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next(request))
     form = SignInForm(request.POST or None)
+    wait = 0
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if request.POST.get("action") == "link":
-            tasks.send_sign_in_link.delay(email, get_language())
-            return redirect("portal:sign-in-link-sent")
-        password = form.cleaned_data["password"]
-        user = authenticate(request, username=email, password=password) if password else None
-        if user is not None:
-            login(request, user, backend=BACKEND)
-            return redirect(_next(request))
-        form.add_error(
-            None,
-            _(
-                "That email and password do not match an active account. Check them, or "
-                "ask for a sign-in link by email."
-            ),
-        )
-    return render(request, "portal/sign_in.html", {"form": form, "next": _next(request)})
+            wait = _mail_wait(request, email)
+            if not wait:
+                tasks.send_sign_in_link.delay(email, get_language())
+                return redirect("portal:sign-in-link-sent")
+            _mail_refused(form, wait)
+        elif wait := login_limits.login_wait(request, email):
+            form.add_error(
+                None,
+                " ".join(
+                    [
+                        login_limits.refused_message(),
+                        ratelimit.retry_text(wait),
+                        _("You can still ask for a sign-in link by email."),
+                    ]
+                ),
+            )
+        else:
+            password = form.cleaned_data["password"]
+            user = authenticate(request, username=email, password=password) if password else None
+            if user is not None:
+                login(request, user, backend=BACKEND)
+                return redirect(_next(request))
+            form.add_error(
+                None,
+                _(
+                    "That email and password do not match an active account. Check them, or "
+                    "ask for a sign-in link by email."
+                ),
+            )
+    context = {"form": form, "next": _next(request)}
+    if wait:
+        return _refused_page(request, "portal/sign_in.html", context, wait)
+    return render(request, "portal/sign_in.html", context)
 
 
 def sign_in_link_sent(request: HttpRequest) -> HttpResponse:
@@ -129,6 +178,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if not closed and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        wait = _mail_wait(request, data["email"])
+        if wait:
+            _mail_refused(form, wait)
+            return _refused_page(request, "portal/sign_up.html", {"form": form, "closed": closed}, wait)
         # Hashed here, so the clear password never travels through the broker.
         tasks.process_sign_up.delay(
             data["email"], data["full_name"], make_password(data["password1"]), get_language()
@@ -186,6 +239,10 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = _mail_wait(request, form.cleaned_data["email"])
+        if wait:
+            _mail_refused(form, wait)
+            return _refused_page(request, "portal/password_reset.html", {"form": form}, wait)
         tasks.send_password_reset.delay(form.cleaned_data["email"], get_language())
         return redirect("portal:password-reset-sent")
     return render(request, "portal/password_reset.html", {"form": form})

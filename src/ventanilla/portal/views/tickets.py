@@ -9,10 +9,12 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ventanilla.core import ratelimit
 from ventanilla.core.errors import DomainError
 from ventanilla.core.permissions import get_restricted_or_404, restrict
 from ventanilla.tickets import services as ticket_services
@@ -28,6 +30,15 @@ PAGE_SIZE = 25
 HOME_LIMIT = 10
 OPEN_STATUSES = [s for s in Status.values if s not in FINAL]
 NEW_TICKET_TYPES = {"incident": TicketType.INCIDENT, "question": TicketType.QUESTION}
+
+
+def _submit_wait(request: HttpRequest) -> int:
+    """Count one new ticket or reply by this customer; seconds to wait when it is one too many."""
+    return ratelimit.hit(("portal-submit", f"user:{request.user.pk}"), request=request)
+
+
+def _submit_refused_text() -> str:
+    return _("You are sending messages faster than the service desk accepts.")
 
 
 def sees_organization(user: Any) -> bool:
@@ -61,7 +72,13 @@ def new_ticket(request: HttpRequest, kind: str) -> HttpResponse:
     user = customer(request)
     is_question = ticket_type == TicketType.QUESTION
     form = TicketForm(request.POST or None, request.FILES or None, user=user, ask_impact=not is_question)
+    context = {"form": form, "kind": kind, "is_question": is_question}
     if request.method == "POST" and form.is_valid():
+        if wait := _submit_wait(request):
+            form.add_error(None, f"{_submit_refused_text()} {ratelimit.retry_text(wait)}")
+            response = render(request, "portal/new_ticket.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         data = form.cleaned_data
         try:
             ticket = services.open_ticket(
@@ -83,7 +100,7 @@ def new_ticket(request: HttpRequest, kind: str) -> HttpResponse:
                 % {"number": ticket.number},
             )
             return redirect("portal:ticket", pk=ticket.pk)
-    return render(request, "portal/new_ticket.html", {"form": form, "kind": kind, "is_question": is_question})
+    return render(request, "portal/new_ticket.html", context)
 
 
 @customer_required
@@ -237,6 +254,14 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write a message first."))
         return redirect("portal:ticket", pk=ticket.pk)
+    if wait := _submit_wait(request):
+        return ratelimit.too_many_requests(
+            request,
+            wait,
+            message=_submit_refused_text(),
+            back_url=reverse("portal:ticket", kwargs={"pk": ticket.pk}),
+            base_template="portal/base.html",
+        )
     try:
         ticket_services.add_comment(
             actor=customer(request),
