@@ -209,8 +209,12 @@ def too_many_requests(
     message: str,
     back_url: str = "",
     base_template: str = "base.html",
+    kept_text: str = "",
 ) -> HttpResponse:
-    """The 429 page: what happened, when to try again, and the way back."""
+    """The 429 page: what happened, when to try again, and the way back.
+
+    ``kept_text``: what the person typed, shown again so a refusal loses nothing (they copy it and send
+    it once the wait is over)."""
     response = render(
         request,
         "429.html",
@@ -219,6 +223,7 @@ def too_many_requests(
             "retry": retry_text(wait),
             "back_url": back_url,
             "base_template": base_template,
+            "kept_text": kept_text,
         },
         status=429,
     )

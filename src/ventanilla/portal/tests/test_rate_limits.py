@@ -75,12 +75,16 @@ def test_scripted_tickets_are_refused_but_a_busy_customer_is_not(client, persona
     for number in range(5):
         response = client.post(f"/portal/tickets/{ticket.pk}/reply/", {"body": f"More detail {number}"})
         assert response.status_code == 302
-    response = client.post(f"/portal/tickets/{ticket.pk}/reply/", {"body": "And more"})
+    response = client.post(f"/portal/tickets/{ticket.pk}/reply/", {"body": "And more <b>detail</b>"})
     assert response.status_code == 429 and "Retry-After" in response
-    assert f"/portal/tickets/{ticket.pk}/" in response.content.decode()
+    page = response.content.decode()
+    assert f"/portal/tickets/{ticket.pk}/" in page
+    assert "And more &lt;b&gt;detail&lt;/b&gt;</textarea>" in page  # the refused text is kept, escaped
+    assert not ticket.comments.filter(body__startswith="And more").exists()
     response = client.post("/portal/new/question/", {"title": "One too many"})
     assert response.status_code == 429
     assert "faster than the service desk accepts" in response.content.decode()
+    assert 'value="One too many"' in response.content.decode()  # the form comes back filled in
     assert not Ticket.objects.filter(title="One too many").exists()
     # Another customer is not affected.
     client.force_login(personas.colleague_a)

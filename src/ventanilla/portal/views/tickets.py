@@ -261,6 +261,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             message=_submit_refused_text(),
             back_url=reverse("portal:ticket", kwargs={"pk": ticket.pk}),
             base_template="portal/base.html",
+            kept_text=form.cleaned_data["body"],
         )
     try:
         ticket_services.add_comment(
