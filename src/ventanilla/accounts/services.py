@@ -7,7 +7,8 @@ import hmac
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,9 +55,25 @@ def create_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    from ventanilla.core.services import save_reference
+    from ventanilla.core.services import validation_message
 
-    return save_reference(user, actor=actor)
+    try:
+        # The address was checked above (case-insensitively) and the organisation is a stored row: skip
+        # the three existence queries full_clean would repeat (mail creates people by the hundred). The
+        # database's unique constraint still refuses a duplicate created at the same moment.
+        user.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            validation_message(exc), code="invalid", errors=getattr(exc, "message_dict", None)
+        ) from exc
+    try:
+        with acting_as(actor), transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationFailed(
+            _("A user with this email already exists."), code="duplicate_email", field="email"
+        ) from None
+    return user
 
 
 def get_or_create_customer(*, actor: Any, email: str, full_name: str = "") -> User:

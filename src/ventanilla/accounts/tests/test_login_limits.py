@@ -12,6 +12,13 @@ from ventanilla.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The messages asserted below are the English ones (the site's default language is Spanish)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 START = datetime(2030, 3, 4, 10, 0, 7, tzinfo=UTC)
 
 

@@ -13,6 +13,13 @@ from ventanilla.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The messages asserted below are the English ones (the site's default language is Spanish)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 SIGN_UP = {"full_name": "Eve", "password1": "a long pass phrase 9", "password2": "a long pass phrase 9"}
 
 

@@ -373,7 +373,10 @@ def _persist(actor: User | None, batch: list[_Prepared], *, notify: bool = True)
     from .assignment import assign_on_create
 
     tickets = [p.ticket for p in batch]
-    with acting_as(actor), transaction.atomic():
+    # No savepoint (two round trips): every refusal was raised by _prepare before this point, so what can
+    # fail here is the database, which must undo the caller's work as well (mail processing and bulk
+    # actions wrap each item in their own savepoint).
+    with acting_as(actor), transaction.atomic(savepoint=False):
         # The team's strategy picks the agent before the INSERT, so the row is written once, assigned.
         picked = assign_on_create(tickets)
         Ticket.objects.bulk_create(tickets)

@@ -19,6 +19,12 @@ from .helpers import counts
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The messages asserted below are the English ones (the site's default language is Spanish)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def run(tmp_path, rows, *args):
     path = tmp_path / "tickets.jsonl"
     path.write_text(
@@ -158,3 +164,11 @@ def test_missing_and_non_utf8_files_are_clear_errors(tmp_path, db):
     with pytest.raises(CommandError, match="UTF-8") as info:
         call_command("import_tickets", str(latin))
     assert info.value.returncode == 65
+
+
+def test_the_command_speaks_the_site_language(personas, tmp_path, settings):
+    settings.LANGUAGE_CODE = "es"
+    out, _err = run(tmp_path, [{"requester_email": "ana@acme.test", "title": "Hola"}])
+    assert "Importados 1 tickets" in out
+    with pytest.raises(CommandError, match="no se importó nada"):
+        run(tmp_path, [{"requester_email": "ana@acme.test", "title": ""}])
