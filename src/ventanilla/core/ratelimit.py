@@ -81,7 +81,11 @@ def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
 
 def ip_identity(request: HttpRequest) -> str:
     """The client address as a counter identity; IPv6 clients count per /64 (one host usually owns one)."""
-    raw = client_ip(request)
+    return address_identity(client_ip(request))
+
+
+def address_identity(raw: str) -> str:
+    """An IP address as written (``203.0.113.9``, ``2001:db8::1``) as a counter identity."""
     address = _parse_ip(raw)
     if address is None:
         return raw
@@ -190,6 +194,27 @@ def reset(scope: str, identity: str) -> None:
     if limit is not None:
         current_key, previous_key, _elapsed = _keys(scope, identity, limit, time.time())
         cache.delete_many([current_key, previous_key])
+
+
+# Scopes counted per client address, per email address and per account (see where each is used).
+ADDRESS_SCOPES = ("login-ip", "mail-ip", "api-anon", "api-auth-ip")
+EMAIL_SCOPES = ("login-account", "mail-address")
+ACCOUNT_SCOPES = ("portal-submit", "api-user", "api-write")
+
+
+def lift(*, email: str = "", address: str = "", user_id: int | None = None) -> list[str]:
+    """Clear every counter of an email address, a client address and/or an account (an administrator
+    lifting a lockout); returns the scopes cleared."""
+    cleared = []
+    targets = [
+        *((scope, email_identity(email)) for scope in (EMAIL_SCOPES if email else ())),
+        *((scope, address_identity(address)) for scope in (ADDRESS_SCOPES if address else ())),
+        *((scope, f"user:{user_id}") for scope in (ACCOUNT_SCOPES if user_id else ())),
+    ]
+    for scope, identity in targets:
+        reset(scope, identity)
+        cleared.append(scope)
+    return cleared
 
 
 # --- answers --------------------------------------------------------------------------------------------

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from ventanilla.testing.factories import PASSWORD
 
@@ -142,3 +145,22 @@ def test_normal_use_is_never_limited(client, personas):
         assert portal(client, "ana@acme.test", "typo").status_code == 200
         assert portal(client, "ana@acme.test", PASSWORD).status_code == 302
         client.logout()
+
+
+def test_an_administrator_can_lift_a_lockout_at_once(client, personas):
+    """The call "I mistyped my password too often": ``ventanilla lift_rate_limits`` ends it now."""
+    for attempt in range(11):
+        portal(client, "ana@acme.test", f"guess-{attempt}")
+    assert portal(client, "ana@acme.test", PASSWORD).status_code == 429
+    out = StringIO()
+    call_command("lift_rate_limits", "--email", "ANA@acme.test", "--ip", "203.0.113.9", stdout=out)
+    assert "login-account" in out.getvalue() and "login-ip" in out.getvalue()
+    portal(client, "ana@acme.test", PASSWORD)
+    assert signed_in(client)
+
+
+def test_lifting_needs_an_address_and_refuses_a_malformed_ip(db):
+    with pytest.raises(CommandError):
+        call_command("lift_rate_limits")
+    with pytest.raises(CommandError, match="not an IP address"):
+        call_command("lift_rate_limits", "--ip", "not-an-ip")
