@@ -23,10 +23,15 @@ def broker(tmp_path: Any) -> Any:
         "data_folder_out": str(folder),
         "store_processed": False,
     }
-    app._pool = None  # a pool made with other options is not reused
+    _forget_connections(app)  # pools made earlier with other options are not reused
     yield folder
     app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager = saved
+    _forget_connections(app)
+
+
+def _forget_connections(app: Any) -> None:
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 def test_a_burst_of_rows_sends_two_kicks(broker: Any, monkeypatch: Any) -> None:
