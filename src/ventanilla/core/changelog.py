@@ -51,9 +51,25 @@ def record(
             return None
         before = {k: before.get(k) for k in changed}
         after = {k: after[k] for k in changed}
-    actor = current_actor()
-    return ChangeLogEntry.objects.create(
-        actor_id=getattr(actor, "pk", None),
+    entry = _entry(instance, action, before, after)
+    entry.save(force_insert=True)
+    return entry
+
+
+def record_created(instances: Sequence[models.Model]) -> None:
+    """One "create" entry per instance, written in one statement (services that insert in bulk)."""
+    if instances:
+        ChangeLogEntry.objects.bulk_create(
+            _entry(instance, ChangeAction.CREATE, None, serialize(instance)) for instance in instances
+        )
+
+
+def _entry(
+    instance: models.Model, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> ChangeLogEntry:
+    """An unsaved entry by the acting user of the current request (or task)."""
+    return ChangeLogEntry(
+        actor_id=getattr(current_actor(), "pk", None),
         request_id=current_request_id(),
         action=action,
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
@@ -61,28 +77,6 @@ def record(
         object_repr=str(instance)[:200],
         before=before,
         after=after,
-    )
-
-
-def record_created(instances: Sequence[models.Model]) -> None:
-    """One "create" entry per instance, written in one statement (services that insert in bulk)."""
-    if not instances:
-        return
-    actor_id = getattr(current_actor(), "pk", None)
-    request_id = current_request_id()
-    content_type = ContentType.objects.get_for_model(instances[0], for_concrete_model=True)
-    ChangeLogEntry.objects.bulk_create(
-        ChangeLogEntry(
-            actor_id=actor_id,
-            request_id=request_id,
-            action=ChangeAction.CREATE,
-            content_type=content_type,
-            object_id=str(instance.pk),
-            object_repr=str(instance)[:200],
-            before=None,
-            after=serialize(instance),
-        )
-        for instance in instances
     )
 
 

@@ -23,6 +23,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -94,6 +95,11 @@ def address_identity(raw: str) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
+
+
+def user_identity(user_id: Any) -> str:
+    """A signed-in account as a counter identity (portal submissions, API use)."""
+    return f"user:{user_id}"
 
 
 def email_identity(email: str) -> str:
@@ -209,7 +215,7 @@ def lift(*, email: str = "", address: str = "", user_id: int | None = None) -> l
     targets = [
         *((scope, email_identity(email)) for scope in (EMAIL_SCOPES if email else ())),
         *((scope, address_identity(address)) for scope in (ADDRESS_SCOPES if address else ())),
-        *((scope, f"user:{user_id}") for scope in (ACCOUNT_SCOPES if user_id else ())),
+        *((scope, user_identity(user_id)) for scope in (ACCOUNT_SCOPES if user_id else ())),
     ]
     for scope, identity in targets:
         reset(scope, identity)
@@ -240,7 +246,7 @@ def too_many_requests(
 
     ``kept_text``: what the person typed, shown again so a refusal loses nothing (they copy it and send
     it once the wait is over)."""
-    response = render(
+    response = refused_page(
         request,
         "429.html",
         {
@@ -250,8 +256,14 @@ def too_many_requests(
             "base_template": base_template,
             "kept_text": kept_text,
         },
-        status=429,
+        wait,
     )
-    response["Retry-After"] = str(wait)
     add_never_cache_headers(response)
+    return response
+
+
+def refused_page(request: HttpRequest, template: str, context: dict[str, Any], wait: int) -> HttpResponse:
+    """``template`` answered 429 with ``Retry-After`` (e.g. the same form again, the refusal as its error)."""
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
     return response

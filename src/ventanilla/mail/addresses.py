@@ -17,6 +17,12 @@ _DOMAIN = (
 ADDR_SPEC = re.compile(rf"^{_LOCAL}@{_DOMAIN}$")
 
 
+def base_address(address: str) -> str:
+    """``Support+INC-123@Desk.test`` → ``support@desk.test``: the mailbox a sub-address belongs to."""
+    local, _sep, domain = address.strip().strip("<>").lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def _skeleton(value: str) -> str:
     """The header with quoted strings and (nested) comments blanked out."""
     out: list[str] = []

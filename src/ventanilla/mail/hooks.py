@@ -8,12 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 
-def ticket_created(ticket: Any, *, actor: Any) -> None:
-    from .outbound import on_ticket_created
-
-    on_ticket_created(ticket, actor=actor)
-
-
 def tickets_created(tickets: list[Any], *, actor: Any) -> None:
     from .outbound import on_tickets_created
 

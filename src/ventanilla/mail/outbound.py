@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from ventanilla.tickets.choices import Channel, Status
 
 from . import tokens
+from .addresses import base_address
 from .choices import AGENT_KINDS, OutboundKind, OutboundState
 from .models import InboundMessage, Mailbox, OutboundAttempt, OutboundMessage
 
@@ -62,7 +63,8 @@ def _forget_mailboxes(**kwargs: Any) -> None:
 
 
 def mailbox_addresses() -> frozenset[str]:
-    """Every address of ours, active or not, lower-case (mail to or from them would be a loop)."""
+    """Every address of ours, active or not, lower-case: mail to or from one of them (or a sub-address,
+    see :func:`.addresses.base_address`) would be a loop."""
     return frozenset(box.address.lower() for box in _all_mailboxes())
 
 
@@ -97,7 +99,7 @@ def _mailbox_for(ticket: Any, *, fresh: bool = False) -> Mailbox | None:
             .first()
         )
         if first:
-            return Mailbox.objects.filter(pk=first).first()
+            return next((box for box in _all_mailboxes() if box.pk == first), None)
     boxes = active_mailboxes()
     if ticket.team_id:
         for box in boxes:
@@ -188,13 +190,9 @@ def _kick_delivery() -> None:
         logger.warning("could not enqueue mail delivery", exc_info=True)
 
 
-def _ack_allowed(address: str) -> bool:
-    """RFC 3834 §2: a bounded number of automatic answers per sender per day."""
-    return _ack_budget({address})[address] > 0
-
-
 def _ack_budget(addresses: set[str]) -> Counter[str]:
-    """How many more acknowledgements each address may get today (one query for any number of them)."""
+    """RFC 3834 §2: a bounded number of automatic answers per sender per day. How many more each address
+    may get today (one query for any number of them)."""
     since = timezone.now() - timedelta(days=1)
     sent = (
         OutboundMessage.objects.filter(to_address__in=addresses, kind=OutboundKind.ACK, created_at__gte=since)
@@ -216,23 +214,19 @@ def _automatic_inbound() -> bool:
     return ctx is not None and ctx.suppress_ack
 
 
-def on_ticket_created(ticket: Any, *, actor: Any) -> None:
-    on_tickets_created([ticket], actor=actor)
-
-
 def on_tickets_created(tickets: list[Any], *, actor: Any) -> None:
     """Acknowledge new tickets to their requesters (within the daily limit) and tell the agents about
     tickets that came by mail. A batch costs one rate-limit query and one INSERT of acknowledgements."""
     automatic = _automatic_inbound()
-    wanting = [
-        t
-        for t in tickets
-        if settings.MAIL_NOTIFY_ACK
-        and not automatic
-        and t.requester is not None
-        and not t.requester.is_staff_side
-        and t.requester.email
-    ]
+    wanting = (
+        [
+            t
+            for t in tickets
+            if t.requester is not None and not t.requester.is_staff_side and t.requester.email
+        ]
+        if settings.MAIL_NOTIFY_ACK and not automatic
+        else []
+    )
     budget = _ack_budget({t.requester.email for t in wanting}) if wanting else Counter()
     rows: list[OutboundMessage] = []
     for ticket in wanting:
@@ -283,11 +277,6 @@ def agents_to_notify(ticket: Any, *, author_id: int | None) -> list[Any]:
     if not people:
         return []
     ours = mailbox_addresses()
-
-    def own_address(email: str) -> bool:
-        local, _sep, domain = email.lower().rpartition("@")
-        return f"{local.split('+', 1)[0]}@{domain}" in ours
-
     return [
         person
         for person in people
@@ -295,7 +284,7 @@ def agents_to_notify(ticket: Any, *, author_id: int | None) -> list[Any]:
         and person.is_active
         and person.is_staff_side
         and person.email
-        and not own_address(person.email)
+        and base_address(person.email) not in ours
         and can(person, "view", ticket)
     ]
 

@@ -33,6 +33,7 @@ from ventanilla.core.errors import DomainError
 from ventanilla.tickets.choices import FINAL, Channel, LinkKind, Status
 from ventanilla.tickets.models import Ticket
 
+from .addresses import base_address
 from .choices import InboundState, OutboundState, Outcome, Source, UntrustedTagPolicy
 from .models import Bounce, InboundMessage, Mailbox, OutboundMessage
 from .outbound import active_mailboxes, mailbox_addresses
@@ -95,9 +96,7 @@ def mailbox_named(name: str) -> Mailbox:
 
 def mailbox_for_recipient(address: str) -> Mailbox | None:
     """The mailbox an envelope recipient belongs to (``support+token@x`` is ``support@x``)."""
-    local, _sep, domain = address.strip().strip("<>").lower().rpartition("@")
-    local = local.split("+", 1)[0]
-    return Mailbox.objects.filter(address__iexact=f"{local}@{domain}", is_active=True).first()
+    return Mailbox.objects.filter(address__iexact=base_address(address), is_active=True).first()
 
 
 def _check(raw: bytes) -> str:
@@ -467,8 +466,7 @@ def _cc_watchers(
     ours = mailbox_addresses()
     watchers: list[User] = []
     for address in parsed.cc[:20]:
-        local, _sep, domain = address.partition("@")
-        if address == sender.email.lower() or f"{local.split('+')[0]}@{domain}" in ours:
+        if address == sender.email.lower() or base_address(address) in ours:
             continue
         user = _customer(address, "", mailbox)
         if not user.is_active:

@@ -16,12 +16,6 @@ from .choices import TargetKind
 POLICY_FIELDS = frozenset({"priority", "service", "organization", "type"})
 
 
-def ticket_created(ticket: Ticket, *, actor: Any) -> None:
-    from .services import apply_sla
-
-    apply_sla(ticket, actor=actor, reason="created")
-
-
 def tickets_created(tickets: Iterable[Ticket], *, actor: Any) -> None:
     """New tickets start their clocks; all their targets are inserted in one statement."""
     from .models import TicketSlaTarget

@@ -55,7 +55,7 @@ class UserThrottle(_CounterThrottle):
     scope = "api-user"
 
     def identity(self, request: Any) -> str | None:
-        return f"user:{request.user.pk}" if _authenticated(request) else None
+        return ratelimit.user_identity(request.user.pk) if _authenticated(request) else None
 
 
 class WriteThrottle(_CounterThrottle):
@@ -66,4 +66,4 @@ class WriteThrottle(_CounterThrottle):
     def identity(self, request: Any) -> str | None:
         if request.method in SAFE_METHODS or not _authenticated(request):
             return None
-        return f"user:{request.user.pk}"
+        return ratelimit.user_identity(request.user.pk)

@@ -60,13 +60,6 @@ def _mail_refused(form: Any, wait: int) -> None:
     )
 
 
-def _refused_page(request: HttpRequest, template: str, context: dict[str, Any], wait: int) -> HttpResponse:
-    """The same form again, with the refusal as its error, answered 429."""
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(wait)
-    return response
-
-
 def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -119,7 +112,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             )
     context = {"form": form, "next": _next(request)}
     if wait:
-        return _refused_page(request, "portal/sign_in.html", context, wait)
+        return ratelimit.refused_page(request, "portal/sign_in.html", context, wait)
     return render(request, "portal/sign_in.html", context)
 
 
@@ -181,7 +174,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         wait = _mail_wait(request, data["email"])
         if wait:
             _mail_refused(form, wait)
-            return _refused_page(request, "portal/sign_up.html", {"form": form, "closed": closed}, wait)
+            context = {"form": form, "closed": closed}
+            return ratelimit.refused_page(request, "portal/sign_up.html", context, wait)
         # Hashed here, so the clear password never travels through the broker.
         tasks.process_sign_up.delay(
             data["email"], data["full_name"], make_password(data["password1"]), get_language()
@@ -242,7 +236,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         wait = _mail_wait(request, form.cleaned_data["email"])
         if wait:
             _mail_refused(form, wait)
-            return _refused_page(request, "portal/password_reset.html", {"form": form}, wait)
+            return ratelimit.refused_page(request, "portal/password_reset.html", {"form": form}, wait)
         tasks.send_password_reset.delay(form.cleaned_data["email"], get_language())
         return redirect("portal:password-reset-sent")
     return render(request, "portal/password_reset.html", {"form": form})

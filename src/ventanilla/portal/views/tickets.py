@@ -34,7 +34,7 @@ NEW_TICKET_TYPES = {"incident": TicketType.INCIDENT, "question": TicketType.QUES
 
 def _submit_wait(request: HttpRequest) -> int:
     """Count one new ticket or reply by this customer; seconds to wait when it is one too many."""
-    return ratelimit.hit(("portal-submit", f"user:{request.user.pk}"), request=request)
+    return ratelimit.hit(("portal-submit", ratelimit.user_identity(request.user.pk)), request=request)
 
 
 def _submit_refused_text() -> str:
@@ -76,9 +76,7 @@ def new_ticket(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if wait := _submit_wait(request):
             form.add_error(None, f"{_submit_refused_text()} {ratelimit.retry_text(wait)}")
-            response = render(request, "portal/new_ticket.html", context, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return ratelimit.refused_page(request, "portal/new_ticket.html", context, wait)
         data = form.cleaned_data
         try:
             ticket = services.open_ticket(
