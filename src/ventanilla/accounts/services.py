@@ -76,6 +76,40 @@ def create_user(
     return user
 
 
+def create_customers(*, actor: Any, people: dict[str, str], **fields: Any) -> dict[str, User]:
+    """Create many customers at once (mail from new people): ``people`` maps lower-case address → name.
+
+    The same rules as :func:`create_user` (organisation only by an exact domain match) with one query for
+    the domains, one INSERT and one change-log INSERT. The caller has checked that none exists yet;
+    an address created meanwhile by someone else makes the INSERT fail as a whole (retried by the caller).
+    """
+    from ventanilla.core import changelog
+
+    if not people:
+        return {}
+    domains = {email.rsplit("@", 1)[-1] for email in people}
+    owners = {
+        link.domain: link.organization
+        for link in OrganizationDomain.objects.select_related("organization").filter(domain__in=domains)
+        if link.organization.is_active
+    }
+    users = []
+    for email, name in people.items():
+        user = User(
+            email=email,
+            full_name=name[:200],
+            role=Role.CUSTOMER,
+            organization=owners.get(email.rsplit("@", 1)[-1]),
+            **fields,
+        )
+        user.set_unusable_password()
+        users.append(user)
+    with acting_as(actor), transaction.atomic(savepoint=False):
+        User.objects.bulk_create(users)
+        changelog.record_created(users)
+    return {user.email: user for user in users}
+
+
 def get_or_create_customer(*, actor: Any, email: str, full_name: str = "") -> User:
     existing = User.objects.filter(email__iexact=email.strip()).first()
     return existing or create_user(actor=actor, email=email, full_name=full_name)

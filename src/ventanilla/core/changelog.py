@@ -44,27 +44,33 @@ def record(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    *,
+    defer: list[ChangeLogEntry] | None = None,
 ) -> ChangeLogEntry | None:
+    """Log one change; ``defer``: append the unsaved entry there for the caller to insert with others."""
     if action == ChangeAction.UPDATE and before is not None and after is not None:
         changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
         if not changed:
             return None
         before = {k: before.get(k) for k in changed}
         after = {k: after[k] for k in changed}
-    entry = _entry(instance, action, before, after)
-    entry.save(force_insert=True)
-    return entry
+    made = entry(instance, action, before, after)
+    if defer is not None:
+        defer.append(made)
+    else:
+        made.save(force_insert=True)
+    return made
 
 
 def record_created(instances: Sequence[models.Model]) -> None:
     """One "create" entry per instance, written in one statement (services that insert in bulk)."""
     if instances:
         ChangeLogEntry.objects.bulk_create(
-            _entry(instance, ChangeAction.CREATE, None, serialize(instance)) for instance in instances
+            entry(instance, ChangeAction.CREATE, None, serialize(instance)) for instance in instances
         )
 
 
-def _entry(
+def entry(
     instance: models.Model, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> ChangeLogEntry:
     """An unsaved entry by the acting user of the current request (or task)."""

@@ -10,6 +10,7 @@ class Source(models.TextChoices):
     SMTP = "smtp", _("SMTP")
     IMAP = "imap", _("IMAP")
     API = "api", _("Replay / API")
+    IMPORT = "import", _("Imported file")
 
 
 class InboundState(models.TextChoices):

@@ -14,10 +14,10 @@ def tickets_created(tickets: list[Any], *, actor: Any) -> None:
     on_tickets_created(tickets, actor=actor)
 
 
-def comment_added(ticket: Any, comment: Any, *, actor: Any) -> None:
-    from .outbound import on_comment_added
+def comments_added(items: list[tuple[Any, Any]]) -> None:
+    from .outbound import on_comments_added
 
-    on_comment_added(ticket, comment, actor=actor)
+    on_comments_added([(ticket, comment, None) for ticket, comment in items])
 
 
 def status_changed(ticket: Any, *, old: str, new: str, actor: Any) -> None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from .choices import Source
 from .models import Mailbox
-from .services import MessageRefused, TemporaryFailure, store_message
+from .services import TemporaryFailure, store_messages
 
 logger = logging.getLogger(__name__)
 
@@ -140,22 +140,22 @@ def poll_mailbox(mailbox: Mailbox, client: Any | None = None, *, batch: int = 10
             chunk = uids[start : start + batch]
             # BODY.PEEK leaves \\Seen alone: the flag is our acknowledgement and is set only after storing.
             fetched = client.fetch(chunk, ["BODY.PEEK[]"])
-            done: list[int] = []
-            for uid in chunk:
-                raw = fetched.get(uid, {}).get(b"BODY[]")
-                if raw is None:
-                    continue
-                try:
-                    _row, created = store_message(bytes(raw), source=Source.IMAP, mailbox=mailbox)
-                except MessageRefused as exc:
-                    logger.warning("IMAP %s uid %s refused: %s; acknowledging it", mailbox.name, uid, exc)
-                except TemporaryFailure:
-                    logger.warning("IMAP %s: store unavailable; leaving the rest on the server", mailbox.name)
-                    _acknowledge(client, mailbox, done)
-                    return stored
-                else:
-                    stored += int(created)
-                done.append(uid)
+            present = [uid for uid in chunk if fetched.get(uid, {}).get(b"BODY[]") is not None]
+            try:
+                # One commit for the whole chunk: acknowledged only once it is durably stored.
+                results = store_messages(
+                    [bytes(fetched[uid][b"BODY[]"]) for uid in present], source=Source.IMAP, mailbox=mailbox
+                )
+            except TemporaryFailure:
+                logger.warning("IMAP %s: store unavailable; leaving the rest on the server", mailbox.name)
+                return stored
+            for uid, result in zip(present, results, strict=True):
+                if result.refused:
+                    logger.warning(
+                        "IMAP %s uid %s refused: %s; acknowledging it", mailbox.name, uid, result.refused
+                    )
+                stored += int(result.created)
+            done = present
             _acknowledge(client, mailbox, done)
     finally:
         close_old_connections()

@@ -12,9 +12,9 @@ import contextlib
 import logging
 import re
 import smtplib
-import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from email.utils import formataddr
 from typing import Any
@@ -32,6 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ventanilla.core.kicks import Kick
 from ventanilla.tickets.choices import Channel, Status
 
 from . import tokens
@@ -81,14 +82,21 @@ def active_mailboxes() -> list[Mailbox]:
     return [box for box in _all_mailboxes() if box.is_active]
 
 
-def _mailbox_for(ticket: Any, *, fresh: bool = False) -> Mailbox | None:
+def _inbound(inbound: Any = None) -> Any:
+    """The inbound mail being processed: given explicitly by the batch pipeline, else the current one."""
+    if inbound is not None:
+        return inbound
+    from .services import current_inbound
+
+    return current_inbound()
+
+
+def _mailbox_for(ticket: Any, *, fresh: bool = False, inbound: Any = None) -> Mailbox | None:
     """The mailbox a ticket's mail comes from: the one it arrived by, else its team's, else the first.
 
     ``fresh``: the ticket was created in this transaction, so no stored message can point at it yet.
     """
-    from .services import current_inbound
-
-    ctx = current_inbound()
+    ctx = _inbound(inbound)
     if ctx is not None and ctx.message.mailbox_id and ctx.message.ticket_id in (None, ticket.pk):
         return ctx.message.mailbox
     if not fresh:
@@ -116,19 +124,19 @@ def queue(
     comment: Any = None,
     fresh: bool = False,
     defer: list[OutboundMessage] | None = None,
+    inbound: Any = None,
     **payload: Any,
 ) -> OutboundMessage | None:
     """Write one outbox row (and have it delivered after commit when workers run).
 
     ``defer``: append the unsaved row there for the caller to insert with others (see
-    :func:`insert_rows`) instead of inserting it now.
+    :func:`insert_rows`) instead of inserting it now. ``inbound``: the mail this row answers, when it is
+    not the one being processed in this context (the batch pipeline handles many at once).
     """
     if recipient is None or not recipient.is_active or not recipient.email:
         return None
-    from .services import current_inbound
-
-    ctx = current_inbound()
-    mailbox = _mailbox_for(ticket, fresh=fresh)
+    ctx = _inbound(inbound)
+    mailbox = _mailbox_for(ticket, fresh=fresh, inbound=ctx)
     token = tokens.make_token(ticket.pk, recipient.pk)
     in_reply_to = ""
     if ctx is not None and ctx.parsed.message_id:
@@ -165,29 +173,8 @@ def insert_rows(rows: list[OutboundMessage]) -> None:
         transaction.on_commit(_kick_delivery)
 
 
-# A delivery run drains the whole outbox, so one kick covers every row committed before it starts. Sending a
-# task per row cost as much as writing the ticket (≈ 2 ms on the local broker): a process sends at most one
-# kick per KICK_INTERVAL; a row committed in between is covered by one kick scheduled for the interval's end.
-KICK_INTERVAL = 1.0
-_kick_at = float("-inf")  # when the latest kick this process sent will run (monotonic clock)
-
-
-def _kick_delivery() -> None:
-    global _kick_at
-    now = time.monotonic()
-    if _kick_at > now:
-        return  # a kick that runs after this commit is already on its way
-    run_at = max(now, _kick_at + KICK_INTERVAL)
-    try:
-        from .tasks import deliver
-
-        if run_at > now:
-            deliver.apply_async(countdown=run_at - now)
-        else:
-            deliver.delay()
-        _kick_at = run_at
-    except Exception:  # broker down: beat's periodic delivery will send it
-        logger.warning("could not enqueue mail delivery", exc_info=True)
+# A delivery run drains the whole outbox: one kick per second at most covers any number of rows.
+_kick_delivery = Kick("ventanilla.mail.tasks.deliver")
 
 
 def _ack_budget(addresses: set[str]) -> Counter[str]:
@@ -206,25 +193,27 @@ def _ack_budget(addresses: set[str]) -> Counter[str]:
     return budget
 
 
-def _automatic_inbound() -> bool:
+def _automatic_inbound(inbound: Any = None) -> bool:
     """True while processing mail that a robot sent (RFC 3834): it triggers no mail to anyone."""
-    from .services import current_inbound
-
-    ctx = current_inbound()
+    ctx = _inbound(inbound)
     return ctx is not None and ctx.suppress_ack
 
 
-def on_tickets_created(tickets: list[Any], *, actor: Any) -> None:
+def on_tickets_created(
+    tickets: list[Any], *, actor: Any, inbound_for: Callable[[Any], Any] | None = None
+) -> None:
     """Acknowledge new tickets to their requesters (within the daily limit) and tell the agents about
-    tickets that came by mail. A batch costs one rate-limit query and one INSERT of acknowledgements."""
-    automatic = _automatic_inbound()
+    tickets that came by mail. A batch costs one rate-limit query, one query for the agents and one
+    INSERT, whatever its size.
+
+    ``inbound_for``: the mail each ticket came from (the batch pipeline creates tickets for many messages
+    at once); by default the message being processed in this context, if any.
+    """
+    ctx = {id(t): _inbound(inbound_for(t) if inbound_for else None) for t in tickets}
+    live = [t for t in tickets if not _automatic_inbound(ctx[id(t)])]
     wanting = (
-        [
-            t
-            for t in tickets
-            if t.requester is not None and not t.requester.is_staff_side and t.requester.email
-        ]
-        if settings.MAIL_NOTIFY_ACK and not automatic
+        [t for t in live if t.requester is not None and not t.requester.is_staff_side and t.requester.email]
+        if settings.MAIL_NOTIFY_ACK
         else []
     )
     budget = _ack_budget({t.requester.email for t in wanting}) if wanting else Counter()
@@ -232,31 +221,44 @@ def on_tickets_created(tickets: list[Any], *, actor: Any) -> None:
     for ticket in wanting:
         if budget[ticket.requester.email] > 0:
             budget[ticket.requester.email] -= 1
-            queue(OutboundKind.ACK, ticket, ticket.requester, fresh=True, defer=rows)
+            queue(OutboundKind.ACK, ticket, ticket.requester, fresh=True, defer=rows, inbound=ctx[id(ticket)])
+    by_mail = [t for t in live if t.channel == Channel.EMAIL]
+    _notify_agents(
+        OutboundKind.NEW_TICKET,
+        [(t, t.requester_id, None, ctx[id(t)]) for t in by_mail],
+        defer=rows,
+    )
     insert_rows(rows)
-    if not automatic:
-        for ticket in tickets:
-            if ticket.channel == Channel.EMAIL:
-                _notify_agents(OutboundKind.NEW_TICKET, ticket, author_id=ticket.requester_id)
 
 
 def on_comment_added(ticket: Any, comment: Any, *, actor: Any) -> None:
-    """An agent's public reply goes to the requester and the watchers (never internal notes); a
-    customer's public reply by mail goes to the agents working the ticket."""
-    author = comment.author
-    if author is not None and not author.is_staff_side:
-        if comment.public and comment.channel == Channel.EMAIL and not _automatic_inbound():
-            _notify_agents(OutboundKind.CUSTOMER_REPLY, ticket, author_id=author.pk, comment=comment)
-        return
-    if not comment.public or author is None:
-        return
-    people = [ticket.requester, *ticket.watchers.all()]
-    seen: set[int] = set()
-    for person in people:
-        if person is None or person.pk in seen or person.pk == author.pk:
+    on_comments_added([(ticket, comment, None)])
+
+
+def on_comments_added(items: list[tuple[Any, Any, Any]]) -> None:
+    """For each (ticket, comment, inbound mail or None): an agent's public reply goes to the requester and
+    the watchers (never internal notes); a customer's public reply by mail goes to the agents working the
+    ticket. One INSERT for all the rows."""
+    rows: list[OutboundMessage] = []
+    to_agents = []
+    for ticket, comment, inbound in items:
+        author = comment.author
+        ctx = _inbound(inbound)
+        if author is not None and not author.is_staff_side:
+            if comment.public and comment.channel == Channel.EMAIL and not _automatic_inbound(ctx):
+                to_agents.append((ticket, author.pk, comment, ctx))
             continue
-        seen.add(person.pk)
-        queue(OutboundKind.REPLY, ticket, person, comment=comment)
+        if not comment.public or author is None:
+            continue
+        people = [ticket.requester, *ticket.watchers.all()]
+        seen: set[int] = set()
+        for person in people:
+            if person is None or person.pk in seen or person.pk == author.pk:
+                continue
+            seen.add(person.pk)
+            queue(OutboundKind.REPLY, ticket, person, comment=comment, defer=rows, inbound=ctx)
+    _notify_agents(OutboundKind.CUSTOMER_REPLY, to_agents, defer=rows)
+    insert_rows(rows)
 
 
 def agents_to_notify(ticket: Any, *, author_id: int | None) -> list[Any]:
@@ -265,35 +267,71 @@ def agents_to_notify(ticket: Any, *, author_id: int | None) -> list[Any]:
     Never the author of what is notified, never an address of one of our own mailboxes (that would
     be a loop), and only people the permission engine lets see the ticket.
     """
-    from ventanilla.accounts.models import User
-    from ventanilla.core.permissions import can
+    return _agents_for([(ticket, author_id)])[0]
 
-    if ticket.assignee_id:
-        people = list(User.objects.filter(pk=ticket.assignee_id))
-    elif ticket.team_id:
-        people = list(User.objects.filter(memberships__team_id=ticket.team_id).distinct().order_by("pk"))
-    else:
-        return []
-    if not people:
-        return []
+
+def _agents_for(pairs: list[tuple[Any, int | None]]) -> list[list[Any]]:
+    """:func:`agents_to_notify` for many (ticket, author id) pairs: one query for the people and one per
+    distinct person for what they may see, however many tickets."""
+    from ventanilla.accounts.models import TeamMembership, User
+    from ventanilla.core.permissions import restrict
+    from ventanilla.tickets.models import Ticket
+
+    assignee_ids = {t.assignee_id for t, _a in pairs if t.assignee_id}
+    team_ids = {t.team_id for t, _a in pairs if not t.assignee_id and t.team_id}
+    if not assignee_ids and not team_ids:
+        return [[] for _pair in pairs]
+    people: dict[int, Any] = {}
+    by_team: dict[int, list[int]] = {}
+    if assignee_ids:
+        people.update((u.pk, u) for u in User.objects.filter(pk__in=assignee_ids))
+    if team_ids:
+        for member in (
+            TeamMembership.objects.filter(team_id__in=team_ids).select_related("user").order_by("user_id")
+        ):
+            people[member.user_id] = member.user
+            by_team.setdefault(member.team_id, []).append(member.user_id)
     ours = mailbox_addresses()
-    return [
-        person
-        for person in people
-        if person.pk != author_id
-        and person.is_active
+    eligible = {
+        pk
+        for pk, person in people.items()
+        if person.is_active
         and person.is_staff_side
         and person.email
         and base_address(person.email) not in ours
-        and can(person, "view", ticket)
+    }
+    wanted: dict[int, list[int]] = {}  # person -> tickets they would be told about
+    candidates = []
+    for ticket, _author in pairs:
+        ids = [ticket.assignee_id] if ticket.assignee_id else by_team.get(ticket.team_id, [])
+        ids = [pk for pk in dict.fromkeys(ids) if pk in eligible and pk != _author]
+        candidates.append(ids)
+        for pk in ids:
+            wanted.setdefault(pk, []).append(ticket.pk)
+    visible = {
+        pk: set(
+            restrict(Ticket.objects.filter(pk__in=ticket_ids), people[pk], "view").values_list(
+                "pk", flat=True
+            )
+        )
+        for pk, ticket_ids in wanted.items()
+    }
+    return [
+        [people[pk] for pk in ids if ticket.pk in visible[pk]]
+        for (ticket, _author), ids in zip(pairs, candidates, strict=True)
     ]
 
 
-def _notify_agents(kind: str, ticket: Any, *, author_id: int | None, comment: Any = None) -> None:
-    if not settings.MAIL_NOTIFY_AGENTS:
+def _notify_agents(
+    kind: str, items: list[tuple[Any, int | None, Any, Any]], *, defer: list[OutboundMessage]
+) -> None:
+    """Queue ``kind`` for the agents of each (ticket, author id, comment, inbound mail)."""
+    if not settings.MAIL_NOTIFY_AGENTS or not items:
         return
-    for agent in agents_to_notify(ticket, author_id=author_id):
-        queue(kind, ticket, agent, comment=comment)
+    agents = _agents_for([(ticket, author_id) for ticket, author_id, _c, _i in items])
+    for (ticket, _author_id, comment, inbound), people in zip(items, agents, strict=True):
+        for agent in people:
+            queue(kind, ticket, agent, comment=comment, defer=defer, inbound=inbound)
 
 
 def on_status_changed(ticket: Any, *, old: str, new: str, actor: Any) -> None:

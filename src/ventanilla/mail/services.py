@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +30,7 @@ from ventanilla.accounts.models import User
 from ventanilla.accounts.services import create_user
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import DomainError
+from ventanilla.core.kicks import Kick
 from ventanilla.tickets.choices import FINAL, Channel, LinkKind, Status
 from ventanilla.tickets.models import Ticket
 
@@ -152,26 +153,101 @@ def store_message(
             return InboundMessage.objects.get(dedup_key=key[:300]), False
     except DatabaseError as exc:
         raise TemporaryFailure(_("The message store is unavailable: %(error)s") % {"error": exc}) from exc
-    _kick_processing(row.pk)
+    _kick_processing()
     return row, True
 
 
-def _kick_processing(pk: int) -> None:
+@dataclass
+class Stored:
+    """What :func:`store_messages` did with one message: its row (None when refused), whether it was new
+    and, when refused, why."""
+
+    row: InboundMessage | None
+    created: bool = False
+    refused: str = ""
+
+
+def store_messages(
+    raws: list[bytes], *, source: str = Source.IMAP, mailbox: Mailbox | None = None
+) -> list[Stored]:
+    """:func:`store_message` for many messages (an IMAP fetch, a folder import): one query for those
+    already stored, one INSERT and one commit (one fsync) for the rest. A message that must be refused is
+    refused alone; TemporaryFailure means none was stored.
+    """
+    results: list[Stored] = []
+    fresh: dict[str, InboundMessage] = {}
+    for raw in raws:
+        try:
+            message_id = _check(raw)
+        except MessageRefused as exc:
+            results.append(Stored(None, refused=str(exc)))
+            continue
+        digest = hashlib.sha256(raw).hexdigest()
+        key = (f"mid:{message_id}" if message_id else f"sha:{digest}")[:300]
+        row = fresh.get(key) or InboundMessage(
+            mailbox=mailbox,
+            source=source,
+            dedup_key=key,
+            sha256=digest,
+            message_id=message_id,
+            raw=raw,
+            size=len(raw),
+            envelope_recipients=[],
+        )
+        fresh.setdefault(key, row)
+        results.append(Stored(row))
+    if not fresh:
+        return results
+    try:
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA synchronous=FULL")  # see store_message
+        with transaction.atomic():
+            stored = dict(
+                InboundMessage.objects.filter(dedup_key__in=list(fresh)).values_list("dedup_key", "pk")
+            )
+            new = [row for key, row in fresh.items() if key not in stored]
+            InboundMessage.objects.bulk_create(new)
+    except IntegrityError:  # some arrived through another door at the same moment: one by one, then
+        return [
+            result
+            if result.row is None
+            else Stored(*store_message(bytes(result.row.raw), source=source, mailbox=mailbox))
+            for result in results
+        ]
+    except DatabaseError as exc:
+        raise TemporaryFailure(_("The message store is unavailable: %(error)s") % {"error": exc}) from exc
+    seen: set[str] = set()
+    for result in results:
+        if result.row is None:
+            continue
+        key = result.row.dedup_key
+        if key in stored:
+            result.row = InboundMessage.objects.get(pk=stored[key])
+        else:
+            result.created = key not in seen
+            seen.add(key)
+    if new:
+        _kick_processing()
+    return results
+
+
+# The sweep processes pending mail in batches (see batch.py): one kick per second at most wakes a worker
+# for any number of stored messages, and beat's periodic sweep covers a kick lost with the broker.
+_sweep_kick = Kick("ventanilla.mail.tasks.process_pending")
+
+
+def _kick_processing() -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # tests and `--now` process explicitly; the periodic sweep catches everything else
-    try:
-        from .tasks import process_inbound
-
-        process_inbound.delay(pk)
-    except Exception:  # broker down: the row is stored; the periodic sweep will process it
-        logger.warning("could not enqueue inbound message %s; the sweep will pick it up", pk, exc_info=True)
+    _sweep_kick()
 
 
 # --- processing -----------------------------------------------------------------------------------------
 
 
 # Messages processed per transaction by the sweep: one commit (and fsync) per batch instead of per message.
-BATCH_SIZE = 50
+BATCH_SIZE = 100
 
 
 def process_pending(limit: int = 500, *, batch: int = BATCH_SIZE) -> int:
@@ -187,8 +263,9 @@ def process_pending(limit: int = 500, *, batch: int = BATCH_SIZE) -> int:
             rows = _claim(min(batch, limit - done))
             if not rows:
                 break
-            for row in rows:
-                _process_claimed(row)
+            from .batch import process_batch
+
+            process_batch(rows)
         done += len(rows)
     return done
 
@@ -424,10 +501,32 @@ def _files(parsed: ParsedMessage, notes: list[str]) -> list[tuple[str, bytes]]:
 def _new_ticket(
     parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, *, follow_up_of: Ticket | None = None
 ) -> Result:
-    from ventanilla.tickets.services import add_attachment, create_ticket, link_tickets
+    from ventanilla.tickets.services import add_attachments, create_ticket, link_tickets
 
     notes: list[str] = []
     files = _files(parsed, notes)
+    item = ticket_item(parsed, sender, mailbox, notes, follow_up_of=follow_up_of)
+    item["watchers"] = _cc_watchers(parsed, sender, mailbox, notes, _customer)
+    item["description"] = _with_notes(item["description"], notes + parsed.notes)
+    ticket = create_ticket(actor=None, **item)
+    add_attachments(actor=None, items=[(ticket, name, data) for name, data in files])
+    if follow_up_of is not None:
+        link_tickets(actor=None, source=ticket, target=follow_up_of, kind=LinkKind.RELATED)
+    return Result(
+        Outcome.FOLLOW_UP if follow_up_of else Outcome.TICKET, ticket=ticket, sender=sender, notes=notes
+    )
+
+
+def ticket_item(
+    parsed: ParsedMessage,
+    sender: User,
+    mailbox: Mailbox | None,
+    notes: list[str],
+    *,
+    follow_up_of: Ticket | None = None,
+) -> dict[str, Any]:
+    """The :func:`create_ticket` arguments for a message (its description still without the notes,
+    which the caller appends once the Cc watchers are known)."""
     text, html = _body(parsed, strip=follow_up_of is not None)
     if follow_up_of is not None:
         notes.insert(
@@ -436,39 +535,37 @@ def _new_ticket(
     title = (
         parsed.subject.strip() or (text.strip().splitlines() or [""])[0][:120].strip() or _("(no subject)")
     )
-    watchers = _cc_watchers(parsed, sender, mailbox, notes)
-    ticket = create_ticket(
-        actor=None,
-        requester=sender,
-        title=title[:200],
-        channel=Channel.EMAIL,
-        type=mailbox.ticket_type if mailbox else "incident",
-        description=_with_notes(text, notes + parsed.notes),
-        description_html=html,
-        team=mailbox.team if mailbox else None,
-        queue=mailbox.queue if mailbox else None,
-        watchers=watchers,
-    )
-    for name, data in files:
-        add_attachment(actor=None, ticket=ticket, filename=name, content=data)
-    if follow_up_of is not None:
-        link_tickets(actor=None, source=ticket, target=follow_up_of, kind=LinkKind.RELATED)
-    return Result(
-        Outcome.FOLLOW_UP if follow_up_of else Outcome.TICKET, ticket=ticket, sender=sender, notes=notes
-    )
+    return {
+        "requester": sender,
+        "title": title[:200],
+        "channel": Channel.EMAIL,
+        "type": mailbox.ticket_type if mailbox else "incident",
+        "description": text,
+        "description_html": html,
+        "team": mailbox.team if mailbox else None,
+        "queue": mailbox.queue if mailbox else None,
+    }
 
 
-def _cc_watchers(
-    parsed: ParsedMessage, sender: User, mailbox: Mailbox | None, notes: list[str]
-) -> list[User]:
+def cc_addresses(parsed: ParsedMessage, sender_address: str, mailbox: Mailbox | None) -> list[str]:
+    """The Cc addresses that may become watchers (not the sender, not one of ours; at most 20)."""
     if mailbox is None or not mailbox.cc_as_watchers or not parsed.cc:
         return []
     ours = mailbox_addresses()
+    return [a for a in parsed.cc[:20] if a != sender_address and base_address(a) not in ours]
+
+
+def _cc_watchers(
+    parsed: ParsedMessage,
+    sender: User,
+    mailbox: Mailbox | None,
+    notes: list[str],
+    person: Callable[[str, str, Mailbox | None], User],
+) -> list[User]:
+    """The Cc'd people who watch the new ticket; ``person`` finds (or creates) the user of an address."""
     watchers: list[User] = []
-    for address in parsed.cc[:20]:
-        if address == sender.email.lower() or base_address(address) in ours:
-            continue
-        user = _customer(address, "", mailbox)
+    for address in cc_addresses(parsed, sender.email.lower(), mailbox):
+        user = person(address, "", mailbox)
         if not user.is_active:
             continue
         if user.is_customer and sender.organization_id and user.organization_id != sender.organization_id:
@@ -491,23 +588,27 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, sender: User, mailbox: Mailbox
     ):
         return _new_ticket(parsed, sender, mailbox, follow_up_of=ticket)
     notes: list[str] = []
-    files = _files(parsed, notes)
-    text, html = _body(parsed, strip=True)
-    comment = add_comment(
-        actor=None,
-        author=sender,
-        ticket=ticket,
-        body=_with_notes(text, notes + parsed.notes),
-        body_html=html,
-        public=True,
-        channel=Channel.EMAIL,
-        files=files,
-    )
+    comment = add_comment(actor=None, **reply_item(ticket, parsed, sender, notes))
     if ticket.status == Status.RESOLVED and sender.pk == ticket.requester_id:
         ticket.refresh_from_db()
         transition_ticket(actor=None, ticket=ticket, to=Status.IN_PROGRESS, reason="customer_reply")
         return Result(Outcome.REOPENED, ticket=ticket, comment=comment, sender=sender, notes=notes)
     return Result(Outcome.COMMENT, ticket=ticket, comment=comment, sender=sender, notes=notes)
+
+
+def reply_item(ticket: Ticket, parsed: ParsedMessage, sender: User, notes: list[str]) -> dict[str, Any]:
+    """The :func:`add_comment` arguments for a reply by mail (quotes stripped, attachments it may keep)."""
+    files = _files(parsed, notes)
+    text, html = _body(parsed, strip=True)
+    return {
+        "author": sender,
+        "ticket": ticket,
+        "body": _with_notes(text, notes + parsed.notes),
+        "body_html": html,
+        "public": True,
+        "channel": Channel.EMAIL,
+        "files": files,
+    }
 
 
 def _within_reopen_window(ticket: Ticket) -> bool:

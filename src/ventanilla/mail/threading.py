@@ -30,33 +30,95 @@ class Thread:
     trusted: bool = False  # the sender may write on this ticket as themself
 
 
-def _ticket(pk: int) -> Ticket | None:
-    return Ticket.objects.select_related("requester", "organization").filter(pk=pk).first()
+class Lookups:
+    """The reads threading needs, one query each. :class:`BatchLookups` answers them for many messages
+    from a few queries made up front."""
 
+    def ticket(self, pk: int) -> Ticket | None:
+        return Ticket.objects.select_related("requester", "organization").filter(pk=pk).first()
 
-def find_thread(parsed: ParsedMessage, sender: User | None, envelope: list[str] | None = None) -> Thread:
-    thread = Thread()
-    ids = parsed.in_reply_to + parsed.references
-    recipients = " ".join(parsed.to + parsed.cc + (envelope or []))
-    found = tokens.find_tokens(" ".join(ids)) + tokens.find_tokens(recipients)
-    for token in found:
-        ticket = _ticket(token.ticket_id)
-        if ticket is not None:
-            thread = Thread(ticket=ticket, via="token", token_user_id=token.user_id)
-            break
-    if thread.ticket is None and ids:
-        pk = (
+    def ticket_id_for(self, ids: list[str]) -> int | None:
+        """The ticket one of our outbound, else inbound, messages with one of these Message-IDs belongs to."""
+        return (
             OutboundMessage.objects.filter(message_id__in=ids).values_list("ticket_id", flat=True).first()
             or InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
             .values_list("ticket_id", flat=True)
             .first()
         )
+
+
+class BatchLookups(Lookups):
+    """Threading reads for a batch of messages: tickets and Message-IDs fetched in three queries.
+
+    A ticket not fetched up front (a merge target) falls back to a query of its own.
+    """
+
+    def __init__(self, messages: list[tuple[ParsedMessage, list[str]]]) -> None:
+        ids = {i for parsed, _env in messages for i in parsed.in_reply_to + parsed.references}
+        self.outbound: dict[str, int] = {}
+        self.inbound: dict[str, int] = {}
+        if ids:
+            for message_id, ticket_id in OutboundMessage.objects.filter(message_id__in=ids).values_list(
+                "message_id", "ticket_id"
+            ):
+                self.outbound.setdefault(message_id, ticket_id)
+            for message_id, ticket_id in InboundMessage.objects.filter(
+                message_id__in=ids, ticket__isnull=False
+            ).values_list("message_id", "ticket_id"):
+                self.inbound.setdefault(message_id, ticket_id)
+        wanted = set(self.outbound.values()) | set(self.inbound.values())
+        for parsed, envelope in messages:
+            wanted.update(t.ticket_id for t in _tokens(parsed, envelope))
+            wanted.update(
+                filter(None, (Ticket.pk_from_number(n) for n in SUBJECT_TAG.findall(parsed.subject)))
+            )
+        self.tickets: dict[int, Ticket] = (
+            {
+                t.pk: t
+                for t in Ticket.objects.select_related("requester", "organization").filter(pk__in=wanted)
+            }
+            if wanted
+            else {}
+        )
+
+    def ticket(self, pk: int) -> Ticket | None:
+        return self.tickets[pk] if pk in self.tickets else super().ticket(pk)
+
+    def ticket_id_for(self, ids: list[str]) -> int | None:
+        return next((self.outbound[i] for i in ids if i in self.outbound), None) or next(
+            (self.inbound[i] for i in ids if i in self.inbound), None
+        )
+
+
+def _tokens(parsed: ParsedMessage, envelope: list[str] | None) -> list[tokens.ReplyToken]:
+    recipients = " ".join(parsed.to + parsed.cc + (envelope or []))
+    return tokens.find_tokens(" ".join(parsed.in_reply_to + parsed.references)) + tokens.find_tokens(
+        recipients
+    )
+
+
+def find_thread(
+    parsed: ParsedMessage,
+    sender: User | None,
+    envelope: list[str] | None = None,
+    lookups: Lookups | None = None,
+) -> Thread:
+    lookups = lookups or Lookups()
+    thread = Thread()
+    ids = parsed.in_reply_to + parsed.references
+    for token in _tokens(parsed, envelope):
+        ticket = lookups.ticket(token.ticket_id)
+        if ticket is not None:
+            thread = Thread(ticket=ticket, via="token", token_user_id=token.user_id)
+            break
+    if thread.ticket is None and ids:
+        pk = lookups.ticket_id_for(ids)
         if pk:
-            thread = Thread(ticket=_ticket(pk), via="reference")
+            thread = Thread(ticket=lookups.ticket(pk), via="reference")
     if thread.ticket is None:
         for number in SUBJECT_TAG.findall(parsed.subject):
             pk = Ticket.pk_from_number(number)
-            ticket = _ticket(pk) if pk else None
+            ticket = lookups.ticket(pk) if pk else None
             if ticket is not None and ticket.number == number.upper():
                 thread = Thread(ticket=ticket, via="tag")
                 break
@@ -64,7 +126,7 @@ def find_thread(parsed: ParsedMessage, sender: User | None, envelope: list[str] 
     seen: set[int] = set()
     while thread.ticket is not None and thread.ticket.merged_into_id and thread.ticket.pk not in seen:
         seen.add(thread.ticket.pk)
-        thread.ticket = _ticket(thread.ticket.merged_into_id)
+        thread.ticket = lookups.ticket(thread.ticket.merged_into_id)
     if thread.ticket is not None and sender is not None:
         if thread.via == "token" and thread.token_user_id == sender.pk:
             thread.trusted = True

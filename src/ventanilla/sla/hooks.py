@@ -46,12 +46,27 @@ def ticket_changed(ticket: Ticket, *, actor: Any, reason: str = "status") -> Non
 def comment_added(ticket: Ticket, comment: Comment, *, actor: Any) -> None:
     """A public staff reply meets the first response and starts a new next-update cycle; a customer's reply
     that moved the ticket out of "awaiting customer" resumes the clocks."""
+    comments_added([(ticket, comment)], actor=actor)
+
+
+def comments_added(items: list[tuple[Ticket, Comment]], *, actor: Any) -> None:
+    """:func:`comment_added` for many comments: the tickets' targets are read (and locked) in one query."""
+    from .models import TicketSlaTarget
     from .services import apply_sla
 
-    author = comment.author
-    staff_reply = (
-        comment.public and author is not None and author.is_staff_side and author != ticket.requester
-    )
-    apply_sla(
-        ticket, actor=actor, reason="comment", rearm=[TargetKind.NEXT_UPDATE.value] if staff_reply else []
-    )
+    targets: dict[int, dict[str, TicketSlaTarget]] = {ticket.pk: {} for ticket, _comment in items}
+    for target in TicketSlaTarget.objects.select_for_update().filter(ticket_id__in=list(targets)):
+        targets[target.ticket_id][target.kind] = target
+    for ticket, comment in items:
+        author = comment.author
+        staff_reply = (
+            comment.public and author is not None and author.is_staff_side and author != ticket.requester
+        )
+        result = apply_sla(
+            ticket,
+            actor=actor,
+            reason="comment",
+            rearm=[TargetKind.NEXT_UPDATE.value] if staff_reply else [],
+            preloaded=targets[ticket.pk],
+        )
+        targets[ticket.pk] = {target.kind: target for target in result}

@@ -43,7 +43,7 @@ def test_a_burst_of_rows_sends_two_kicks(broker: Any, monkeypatch: Any) -> None:
         published.append({"task": sender, "eta": (headers or {}).get("eta")})
 
     before_task_publish.connect(on_publish, weak=False)
-    monkeypatch.setattr(outbound, "_kick_at", float("-inf"))
+    monkeypatch.setattr(outbound._kick_delivery, "at", float("-inf"))
     try:
         for _ in range(20):  # twenty rows committed in a burst
             outbound._kick_delivery()

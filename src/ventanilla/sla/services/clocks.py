@@ -173,20 +173,23 @@ def apply_sla(
     now: dt.datetime | None = None,
     rearm: Iterable[str] = (),
     defer: list[TicketSlaTarget] | None = None,
+    preloaded: dict[str, TicketSlaTarget] | None = None,
 ) -> list[TicketSlaTarget]:
     """Bring ``ticket``'s targets in line with its current policy and status (idempotent).
 
     ``reason`` says why (logged). ``rearm`` lists target kinds that start a new cycle from zero (the next
     update target after a public staff reply). Returns the ticket's targets (empty: "no SLA").
     ``defer``: new targets are appended there for the caller to insert in bulk, instead of inserted here.
+    ``preloaded``: the ticket's targets by kind, already read (and locked) by a caller handling many
+    tickets at once (see :func:`ventanilla.sla.hooks.comments_added`).
     """
     now = now or timezone.now()
     policy = match_policy(ticket)
     # No savepoint: callers run inside the ticket service's transaction, and a failure here must fail the
     # whole change anyway (a ticket without its clocks is worse than no ticket). Saves two round trips.
     with transaction.atomic(savepoint=False):
-        existing: dict[str, TicketSlaTarget] = {}
-        if reason != "created":
+        existing: dict[str, TicketSlaTarget] = dict(preloaded or {})
+        if reason != "created" and preloaded is None:
             existing = {t.kind: t for t in TicketSlaTarget.objects.select_for_update().filter(ticket=ticket)}
         if policy is None:
             if existing:

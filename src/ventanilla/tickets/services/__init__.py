@@ -1,7 +1,7 @@
 """Ticket services: the only code that changes tickets. See each module for its rules."""
 
 from .assignment import assign_ticket, auto_assign, pick_agent
-from .conversation import add_attachment, add_comment, sniff_content_type
+from .conversation import add_attachment, add_attachments, add_comment, add_comments, sniff_content_type
 from .lifecycle import allowed_transitions, transition_ticket
 from .records import (
     check_ticket,
@@ -16,7 +16,9 @@ from .relations import link_tickets, merge_tickets, unlink_tickets
 
 __all__ = [
     "add_attachment",
+    "add_attachments",
     "add_comment",
+    "add_comments",
     "allowed_transitions",
     "assign_ticket",
     "auto_assign",

@@ -37,11 +37,13 @@ def write(
     *,
     expect_status: str | None = None,
     expect_version: int | None = None,
+    log: list[Any] | None = None,
 ) -> None:
     """Write ``fields`` with a conditional UPDATE so a concurrent change makes this one fail, not win.
 
     A status change requires the row to still have the status this caller read; ``expect_version``
     (optimistic locking for clients that send the version they saw) requires an untouched row.
+    ``log``: append the change-log entry there (unsaved) for the caller to insert with others.
     """
     before = changelog.serialize(ticket)
     now = timezone.now()
@@ -66,7 +68,42 @@ def write(
         ticket.refresh_from_db(fields=expressions)
     ticket.version += 1
     ticket.updated_at = now
-    changelog.record(ticket, ChangeAction.UPDATE, before, changelog.serialize(ticket))
+    changelog.record(ticket, ChangeAction.UPDATE, before, changelog.serialize(ticket), defer=log)
+
+
+def touch(tickets: list[Ticket], *, log: list[Any]) -> None:
+    """Record one change (a reply, a file) of each ticket in ``tickets`` (a ticket may repeat): what
+    :func:`write` with no fields does, with one UPDATE per distinct number of changes instead of one per
+    change. Refused as a whole if any of them is closed or cancelled by now."""
+    by_pk: dict[int, list[Ticket]] = {}
+    for ticket in tickets:
+        by_pk.setdefault(ticket.pk, []).append(ticket)
+    times: dict[int, list[int]] = {}  # number of changes -> tickets
+    for pk, copies in by_pk.items():
+        times.setdefault(len(copies), []).append(pk)
+    now = timezone.now()
+    for n, pks in times.items():
+        updated = (
+            Ticket.objects.filter(pk__in=pks)
+            .exclude(status__in=FINAL)
+            .update(version=F("version") + n, updated_at=now)
+        )
+        if updated != len(pks):
+            raise Conflict(
+                _("The ticket was changed by someone else in the meantime. Reload it and try again."),
+                code="stale_ticket",
+            )
+    for copies in by_pk.values():
+        distinct = {id(t): t for t in copies}.values()
+        before = copies[0].version
+        for ticket in distinct:
+            ticket.version = before + len(copies)
+            ticket.updated_at = now
+        log.append(
+            changelog.entry(
+                copies[0], ChangeAction.UPDATE, {"version": before}, {"version": before + len(copies)}
+            )
+        )
 
 
 def timeline_entry(
