@@ -46,7 +46,7 @@ class _Item:
     parsed: ParsedMessage | None
     ctx: services.InboundContext | None = None
     mailbox: Mailbox | None = None
-    kind: str = "slow"  # "slow", "done" (no writes), "ticket", "comment", "bounce"
+    kind: str = "slow"  # "slow", "wait" (next wave), "done" (no writes), "ticket", "comment", "bounce"
     outcome: str = ""
     sender: User | None = None
     new_sender: str = ""  # the address of a sender to create
@@ -54,39 +54,56 @@ class _Item:
     comment: Any = None
     notes: list[str] = field(default_factory=list)
     known: set[str] = field(default_factory=set)  # bounced addresses of people who exist by then
+    position: int = 0  # in the batch: the order one-by-one processing would follow
+
+    def reset(self) -> None:
+        """Forget an earlier wave's plan."""
+        self.kind, self.outcome, self.new_sender = "slow", "", ""
+        self.sender = self.ticket = self.comment = None
+        self.notes, self.known = [], set()
 
 
 def process_batch(rows: list[InboundMessage]) -> None:
-    """Process claimed (locked) pending rows inside the caller's transaction; see the module docstring."""
+    """Process claimed (locked) pending rows inside the caller's transaction; see the module docstring.
+
+    Replies to a message of the same batch wait for the next wave: each wave plans and writes the
+    messages that depend on nothing unwritten, then the waiting ones are planned again.
+    """
     items = []
-    for row in rows:
+    for position, row in enumerate(rows):
         try:
             parsed: ParsedMessage | None = parse_message(bytes(row.raw))
         except Exception:  # the one-by-one path quarantines it with the reason
             parsed = None
-        items.append(_Item(row=row, parsed=parsed))
+        items.append(_Item(row=row, parsed=parsed, position=position))
     slow = items
     if any(item.parsed is not None for item in items):
         try:
             with transaction.atomic(), acting_as(None):
-                people = _plan(items)
-                _write(items, people)
-            slow = [item for item in items if item.kind == "slow"]
+                slow = []
+                held: set[Any] = set()
+                pending = items
+                while pending:
+                    people = _plan(pending, held)
+                    _write(pending, people)
+                    slow += [item for item in pending if item.kind == "slow"]
+                    pending = [item for item in pending if item.kind == "wait"]
         except services.TRANSIENT_ERRORS:
             raise
         except Exception:
             # Whatever went wrong is found again, message by message, and quarantines only its message.
             logger.exception("batch of %d inbound messages failed; processing them one by one", len(items))
             slow = items
-    for item in slow:
+    for item in sorted(slow, key=lambda item: item.position):
         services._process_claimed(item.row)
 
 
 # --- deciding ------------------------------------------------------------------------------------------
 
 
-def _plan(items: list[_Item]) -> dict[str, User]:
-    """Decide which messages take the fast path, and what each of them becomes."""
+def _plan(items: list[_Item], held: set[Any]) -> dict[str, User]:
+    """Decide which messages take the fast path now, which wait for the next wave and which go one by
+    one; ``held`` collects the senders, tickets and Message-IDs of those going one by one."""
     parsed = [item.parsed for item in items if item.parsed is not None]
     addresses = {p.from_address for p in parsed if p.from_address}
     addresses.update(a for p in parsed for a in p.cc[:20])
@@ -97,21 +114,29 @@ def _plan(items: list[_Item]) -> dict[str, User]:
         else {}
     )
     lookups = BatchLookups([(i.parsed, i.row.envelope_recipients) for i in items if i.parsed is not None])
-    batch_ids = {i.parsed.message_id for i in items if i.parsed is not None and i.parsed.message_id}
     default = services._default_mailbox()
-    held: set[Any] = set()  # senders, tickets and Message-IDs of messages left to the one-by-one path
+    earlier_ids: set[str] = set()  # Message-IDs of the messages before this one in this wave
+    waiting: set[Any] = set()  # keys of the messages that wait for the next wave
     created: dict[str, int] = {}  # addresses the fast path will create -> position of the first to need one
     for position, item in enumerate(items):
+        item.reset()
         if item.parsed is not None:
             item.mailbox = item.row.mailbox or default
             item.ctx = services.InboundContext(message=item.row, parsed=item.parsed)
             _decide(item, people, lookups, created)
-            refs = set(item.parsed.in_reply_to + item.parsed.references)
             keys = _keys(item)
-            if item.kind != "slow" and (keys & held or refs & batch_ids):
-                item.kind = "slow"  # it could depend on a message not processed yet
+            refs = set(item.parsed.in_reply_to + item.parsed.references)
+            if (keys | refs) & held:
+                item.kind = "slow"  # it follows or answers a message going one by one: so must it
+            elif refs & earlier_ids or keys & waiting:
+                item.kind = "wait"  # it answers (or follows) a message not written yet
+            if item.parsed.message_id:
+                earlier_ids.add(item.parsed.message_id)
         if item.kind == "slow":
             held.update(_keys(item))
+            continue
+        if item.kind == "wait":
+            waiting.update(_keys(item))
             continue
         if item.kind == "bounce":
             assert item.parsed is not None
@@ -127,7 +152,7 @@ def _plan(items: list[_Item]) -> dict[str, User]:
             for address in _cc(item):
                 if address not in people:
                     created.setdefault(address, position)
-    _create_people(items, people)
+    _create_people([item for item in items if item.kind not in ("slow", "wait")], people)
     return people  # everyone the fast path needs, by address
 
 
@@ -167,16 +192,15 @@ def _decide(item: _Item, people: dict[str, User], lookups: BatchLookups, created
     thread = find_thread(parsed, sender, item.row.envelope_recipients, lookups)
     item.ticket = thread.ticket
     if sender is None:
-        if parsed.from_address in created or thread.ticket is not None:
-            return  # the one-by-one path knows a person created a moment ago, and a newcomer's trust
-        if parsed.auto in ("auto_replied", "bulk"):
-            item.kind, item.outcome = "done", Outcome.IGNORED
-            item.notes = [_("Automatic or bulk mail from an unknown sender; no ticket.")]
-            return
-        try:
-            validate_email(parsed.from_address)
-        except ValidationError:
-            return
+        if thread.ticket is not None:
+            return  # whether a newcomer may write on a ticket needs them in the database: one by one
+        if parsed.from_address not in created:  # else an earlier message creates them: known by now
+            if parsed.auto in ("auto_replied", "bulk"):
+                item.kind, item.outcome = "done", Outcome.IGNORED
+                item.notes = [_("Automatic or bulk mail from an unknown sender; no ticket.")]
+                return
+            if not _valid(parsed.from_address):
+                return
         item.new_sender = parsed.from_address
     elif not sender.is_active:
         return
@@ -188,7 +212,7 @@ def _decide(item: _Item, people: dict[str, User], lookups: BatchLookups, created
         if parsed.is_out_of_office:
             item.kind, item.outcome = "done", Outcome.IGNORED
             item.notes = [_("Out-of-office reply to no ticket.")]
-        else:
+        elif all(a in people or _valid(a) for a in _cc(item)):
             item.kind, item.outcome = "ticket", Outcome.TICKET
         return
     if (
@@ -201,22 +225,28 @@ def _decide(item: _Item, people: dict[str, User], lookups: BatchLookups, created
     item.kind, item.outcome = "comment", Outcome.COMMENT
 
 
+def _valid(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
 def _create_people(items: list[_Item], people: dict[str, User]) -> None:
     """The senders and Cc'd people the fast path needs, one INSERT per language."""
-    wanted: dict[str, dict[str, str]] = {}  # language -> address -> name (the first message's wins)
+    wanted: dict[str, tuple[str, str]] = {}  # address -> (name, language): the first message's
     for item in items:
         language = item.mailbox.language if item.mailbox else ""
         if item.new_sender:
             assert item.parsed is not None
-            wanted.setdefault(language, {}).setdefault(item.new_sender, item.parsed.from_name)
+            wanted.setdefault(item.new_sender, (item.parsed.from_name, language))
         if item.kind == "ticket":
             for address in _cc(item):
                 if address not in people:
-                    wanted.setdefault(language, {}).setdefault(address, "")
-    seen: set[str] = set()
-    for language, batch in wanted.items():
-        batch = {a: n for a, n in batch.items() if a not in seen}
-        seen.update(batch)
+                    wanted.setdefault(address, ("", language))
+    for language in dict.fromkeys(language for _name, language in wanted.values()):
+        batch = {a: name for a, (name, lang) in wanted.items() if lang == language}
         people.update(
             create_customers(actor=None, people=batch, **({"language": language} if language else {}))
         )
@@ -231,7 +261,7 @@ def _create_people(items: list[_Item], people: dict[str, User]) -> None:
 def _write(items: list[_Item], people: dict[str, User]) -> None:
     from ventanilla.tickets.services import add_attachments, add_comments, create_tickets
 
-    fast = [item for item in items if item.kind != "slow"]
+    fast = [item for item in items if item.kind not in ("slow", "wait")]
     tickets = [item for item in fast if item.kind == "ticket"]
     comments = [item for item in fast if item.kind == "comment"]
     if tickets:

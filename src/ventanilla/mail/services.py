@@ -1,9 +1,10 @@
 """The inbound pipeline: store the raw message durably, then process it exactly once.
 
-``store_message`` is all an MTA pipe, the LMTP/SMTP receiver and the IMAP poller do before they say
-"accepted": one INSERT, committed (and fsynced) before they answer. ``process_message`` runs in a worker;
-it turns one pending row into a ticket, a comment or a bounce note and marks the row done in the same
-transaction, so a crash at any point leaves the row pending and it is processed once after restart.
+``store_message`` is all an MTA pipe and the LMTP/SMTP receiver do before they say "accepted": one
+INSERT, committed (and fsynced) before they answer; the IMAP poller and ``import_mail`` store many per
+commit (``store_messages``). The sweep (``process_pending``, batches in :mod:`.batch`) and
+``process_message`` turn pending rows into tickets, comments or bounce notes and mark them done in the
+same transaction, so a crash at any point leaves them pending and they are processed once after restart.
 A message that cannot be processed is quarantined with its reason and can be replayed.
 """
 
@@ -251,11 +252,11 @@ BATCH_SIZE = 100
 
 
 def process_pending(limit: int = 500, *, batch: int = BATCH_SIZE) -> int:
-    """Process stored messages that are still pending (after a crash, a lost task, a backlog, a replay).
+    """Process stored messages that are still pending (new mail, a lost task, a backlog, a replay).
 
     Claims up to ``batch`` messages at a time (locked, skipping those another worker holds) and processes
-    them in one transaction, each in its own savepoint: a message that fails is quarantined alone, and a
-    crash or a lost database connection rolls the whole batch back to pending, to be processed once later.
+    them in one transaction (see :mod:`.batch`): a message that fails is quarantined alone, and a crash
+    or a lost database connection rolls the whole batch back to pending, to be processed once later.
     """
     done = 0
     while done < limit:
