@@ -16,6 +16,19 @@ _DOMAIN = (
 )
 ADDR_SPEC = re.compile(rf"^{_LOCAL}@{_DOMAIN}$")
 
+# A single plain ASCII mailbox (``Name <a@b>``, ``"Last, First" <a@b>``, ``a@b``), the form nearly every
+# From takes: read here as the stdlib's RFC 5322 parser reads it, at a fraction of the cost.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_QUOTED = r'"[ \t!#-\[\]-~]*"'  # no backslash: no quoted pairs to undo
+# Dots after a word's first letter (``B. Lopez``) are obsolete syntax the stdlib keeps; a name that
+# starts or ends with one makes it fail.
+_PLAIN_WORD = re.compile(rf"{_ATEXT}(?:{_ATEXT}|\.)*|{_QUOTED}")
+_PLAIN_ADDR = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_MAILBOX = re.compile(
+    rf"[ \t]*(?:(?P<phrase>(?:{_PLAIN_WORD.pattern})(?:[ \t]+(?:{_PLAIN_WORD.pattern}))*(?<!\.))?[ \t]*"
+    rf"<(?P<angle>{_PLAIN_ADDR})>|(?P<bare>{_PLAIN_ADDR}))[ \t]*"
+)
+
 
 def base_address(address: str) -> str:
     """``Support+INC-123@Desk.test`` → ``support@desk.test``: the mailbox a sub-address belongs to."""
@@ -25,6 +38,8 @@ def base_address(address: str) -> str:
 
 def _skeleton(value: str) -> str:
     """The header with quoted strings and (nested) comments blanked out."""
+    if '"' not in value and "(" not in value:
+        return value  # nothing to blank (a backslash only escapes inside them)
     out: list[str] = []
     depth = 0
     quoted = False
@@ -94,6 +109,21 @@ def address_list(raw_value: str) -> list[str]:
     return found
 
 
+def plain_mailbox(value: str) -> tuple[str, str] | None:
+    """(display name, addr-spec) of a plain single mailbox exactly as ``headerregistry`` gives them.
+
+    None for anything else (encoded words, comments, groups, several mailboxes, 8-bit text…): those
+    need the real parser.
+    """
+    match = None if "=?" in value else _PLAIN_MAILBOX.fullmatch(value)
+    if match is None:
+        return None
+    if match["bare"]:
+        return "", match["bare"]
+    words = _PLAIN_WORD.findall(match["phrase"] or "")
+    return " ".join(w[1:-1] if w.startswith('"') else w for w in words), match["angle"]
+
+
 def author_address(raw_from: list[str], raw_sender: list[str]) -> tuple[str, str]:
     """(address, problem): the one author of a message, or an empty address and why there is none."""
     if not raw_from:
@@ -103,6 +133,7 @@ def author_address(raw_from: list[str], raw_sender: list[str]) -> tuple[str, str
     boxes = mailboxes(raw_from[0])
     if not boxes:
         return "", "From header is not a valid address"
+    source = raw_from[0]
     if len(boxes) > 1:
         # RFC 5322 §3.6.2: several authors need a Sender naming the one who sent it.
         if len(raw_sender) != 1:
@@ -110,13 +141,8 @@ def author_address(raw_from: list[str], raw_sender: list[str]) -> tuple[str, str
         sender = mailboxes(raw_sender[0])
         if not sender or len(sender) != 1:
             return "", "Sender header is not a valid address"
-        boxes = sender
+        boxes, source = sender, raw_sender[0]
     address = boxes[0]
-    if (
-        address
-        not in unfold(
-            raw_from[0] if len(boxes) == 1 and boxes == mailboxes(raw_from[0]) else raw_sender[0]
-        ).lower()
-    ):
+    if address not in unfold(source).lower():
         return "", "address does not appear literally in the header"
     return address, ""

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -337,9 +338,9 @@ def _finish(items: list[_Item]) -> None:
         return
     # One statement sent many times in one round trip (psycopg pipelines executemany): Django's
     # bulk_update builds a CASE per column and row, which cost more than the rest of the batch.
-    fields = [InboundMessage._meta.get_field(name) for name in FINISHED_FIELDS]
+    fields = [cast("Field[Any, Any]", InboundMessage._meta.get_field(name)) for name in FINISHED_FIELDS]
     table = connection.ops.quote_name(InboundMessage._meta.db_table)
-    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    columns = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)
     params = [
         [f.get_db_prep_save(getattr(item.row, f.attname), connection) for f in fields] + [item.row.pk]
         for item in items

@@ -9,13 +9,16 @@ from __future__ import annotations
 import base64
 import codecs
 import contextlib
+import functools
 import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage, Message
-from typing import Any
+from email.policy import EmailPolicy
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -23,9 +26,90 @@ from django.utils.translation import gettext as _
 from ventanilla.core.html import html_to_text, sanitize_html
 
 from . import tokens
-from .addresses import address_list, author_address, unfold
+from .addresses import address_list, author_address, plain_mailbox, unfold
 
 INLINE_DATA_URI_MAX = 512 * 1024  # larger inline images are kept as attachments only
+
+# Header fetching, made cheap without changing a single result. ``policy.default`` builds a header
+# object (a full RFC 5322 parse) every time anything, the stdlib's own parser included, reads a header:
+# that was ~80% of the parse time. For the plain values nearly all mail carries, the text of that object
+# is known without parsing, so _QuickHeaders returns that text; anything else (encoded words, 8-bit
+# bytes, comments, escapes, RFC 2231, address and date headers) still gets the real header object.
+# test_parsing_speed.py checks the shortcuts against the real parser.
+_HEADER_CLASSES = HeaderRegistry().registry  # lower-case name -> class; the rest are unstructured
+_LINESEP = re.compile(r"\r|\n")  # what EmailPolicy.header_fetch_parse removes
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_MIME_WORD = r"[A-Za-z0-9!#$%&'*+.^_`{|}~-]+"  # an RFC 2045 token
+_MIME_HEAD = re.compile(rf"(?:{_MIME_WORD}/{_MIME_WORD}|({_MIME_WORD}))[ \t]*(?=;|\Z)")
+_MIME_PARAM = re.compile(
+    r"[ \t]*([A-Za-z0-9!#$&+.^_`{|}~-]+)[ \t]*=[ \t]*"  # attribute: a token without * ' %
+    r"""(?:([A-Za-z0-9!#$%&+.^_`{|}~-]+)|"([ \t!#-\[\]-~]*)")[ \t]*(?:;|\Z)"""
+)
+_CTE = re.compile(rf"{_MIME_WORD}[ \t]*")
+
+
+def _plain_mime_header(value: str, *, with_subtype: bool) -> str | None:
+    """The text policy.default gives a simple Content-Type/-Disposition: parameters re-quoted."""
+    head = _MIME_HEAD.match(value)
+    if head is None or (head.group(1) is None) != with_subtype:
+        return None
+    params: dict[str, str] = {}
+    pos = head.end() + 1  # past the ";" (or the end)
+    while pos < len(value):
+        param = _MIME_PARAM.match(value, pos)
+        if param is None:
+            if value[pos:].strip(" \t"):
+                return None
+            break
+        name, token, quoted = param.groups()
+        params.setdefault(name, token if token is not None else quoted)  # the first of a name wins
+        pos = param.end()
+    text = "; ".join(f'{k}="{v}"' if v else k for k, v in params.items())
+    return value[: head.end()] + (";" if head.end() < len(value) else "") + (" " + text if text else "")
+
+
+def plain_header(name: str, value: str) -> str | None:
+    """What ``str(policy.default.header_factory(name, value))`` is, when that is certain; else None."""
+    # A part's Content-Type is read about five times, and common values recur from message to message;
+    # long values are not worth the memory.
+    return _plain_header_cached(name, value) if len(value) <= 200 else _plain_header(name, value)
+
+
+def _plain_header(name: str, value: str) -> str | None:
+    if "=?" in value or _SURROGATE.search(value):
+        return None
+    lname = name.lower()
+    kind = _HEADER_CLASSES.get(lname)
+    if kind is None or issubclass(kind, UnstructuredHeader):
+        return value  # unstructured text is kept as it is
+    if lname in ("content-type", "content-disposition"):
+        return _plain_mime_header(value, with_subtype=lname == "content-type")
+    if lname == "content-transfer-encoding":
+        return value if _CTE.fullmatch(value) else None
+    return None
+
+
+_plain_header_cached = functools.lru_cache(maxsize=1024)(_plain_header)
+
+
+if TYPE_CHECKING:  # the stubs make EmailPolicy generic in its message class; the runtime does not
+    _EmailPolicy = EmailPolicy[EmailMessage]
+else:
+    _EmailPolicy = EmailPolicy
+
+
+class _QuickHeaders(_EmailPolicy):
+    """policy.default, with the header texts above handed out as plain strings."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):  # a header object set by the stdlib itself
+            return value
+        value = _LINESEP.sub("", value)
+        plain = plain_header(name, value)
+        return plain if plain is not None else self.header_factory(name, value)
+
+
+MAIL_POLICY = _QuickHeaders()
 
 
 @dataclass
@@ -78,7 +162,7 @@ class ParsedMessage:
 
 def _fix_surrogates(value: str) -> tuple[str, bool]:
     """Raw 8-bit bytes in headers come through as surrogates: decode them as UTF-8, else the fallback."""
-    if not re.search("[\udc80-\udcff]", value):
+    if not _SURROGATE.search(value):
         return value, False
     data = value.encode("utf-8", "surrogateescape")
     try:
@@ -133,9 +217,28 @@ def _raw_header(msg: Message, name: str) -> str | None:
     return None
 
 
-def _raw_headers(msg: Message, name: str) -> list[str]:
-    items = msg.raw_items() if isinstance(msg, EmailMessage) else msg.items()
-    return [_fix_surrogates(str(v))[0] for k, v in items if k.lower() == name.lower()]
+class _Headers:
+    """A message's headers by lower-case name, indexed once: every ``msg.get`` scans them all."""
+
+    def __init__(self, msg: Message) -> None:
+        self._policy = msg.policy
+        self._items: dict[str, list[tuple[str, str]]] = {}
+        for key, value in msg.raw_items():
+            self._items.setdefault(key.lower(), []).append((key, str(value)))
+
+    def get(self, name: str) -> Any:
+        """What ``msg.get(name)`` gives."""
+        items = self._items.get(name.lower())
+        return self._policy.header_fetch_parse(*items[0]) if items else None
+
+    def first(self, name: str) -> str:
+        """The first raw value, or ""."""
+        items = self._items.get(name.lower())
+        return items[0][1] if items else ""
+
+    def all(self, name: str) -> list[str]:
+        """Every raw value, with 8-bit text decoded."""
+        return [_fix_surrogates(value)[0] for _key, value in self._items.get(name.lower(), ())]
 
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -160,7 +263,7 @@ def decode_text(part: Message, notes: list[str]) -> str:
         try:
             codecs.lookup(declared)
             candidates.append(declared)
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL byte in the declared name
             notes.append(
                 _(
                     "The text declared the unknown character set “%(charset)s”; it was decoded as "
@@ -203,7 +306,7 @@ BOUNCE_SUBJECT = re.compile(
 )
 
 
-def _classify_auto(msg: Message, subject: str, result: ParsedMessage) -> None:
+def _classify_auto(msg: _Headers, subject: str, result: ParsedMessage) -> None:
     """RFC 3834 and the headers real responders use; our own loop header if it is genuinely ours."""
     auto_submitted = (msg.get("Auto-Submitted") or "").strip().lower()
     precedence = (msg.get("Precedence") or "").strip().lower()
@@ -225,7 +328,7 @@ def _classify_auto(msg: Message, subject: str, result: ParsedMessage) -> None:
         result.auto = "bulk"
     elif precedence == "auto_reply":
         result.auto = "auto_replied"
-    for value in _raw_headers(msg, tokens.LOOP_HEADER):
+    for value in msg.all(tokens.LOOP_HEADER):
         if tokens.is_our_loop(value):
             result.our_loop = True
 
@@ -341,12 +444,12 @@ def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str]
         return
     if ctype in ("message/rfc822", "text/rfc822-headers") and (in_report or result.bounce):
         inner_bytes = _part_bytes(msg)
-        inner = message_from_bytes(inner_bytes, policy=policy.default)
-        result.bounced_message_ids += message_ids(str(inner.get("Message-ID") or ""))
+        inner = message_from_bytes(inner_bytes, policy=MAIL_POLICY)
+        result.bounced_message_ids += message_ids(_raw_message_id(inner))
         return
     if ctype == "message/rfc822":
         inner_bytes = _part_bytes(msg)
-        inner = message_from_bytes(inner_bytes, policy=policy.default)
+        inner = message_from_bytes(inner_bytes, policy=MAIL_POLICY)
         inner_parsed = parse_message(inner_bytes)
         result.forwarded = True
         subject = header_text(inner, "Subject") or _("(no subject)")
@@ -388,6 +491,14 @@ def _walk(msg: Message, result: ParsedMessage, plain: list[str], html: list[str]
     )
 
 
+def _raw_message_id(msg: Message) -> str:
+    """The Message-ID header's raw text: the structured parser raises on some malformed values."""
+    for key, value in msg.raw_items() if isinstance(msg, EmailMessage) else msg.items():
+        if key.lower() == "message-id":
+            return _fix_surrogates(str(value))[0]
+    return ""
+
+
 def _part_bytes(part: Message) -> bytes:
     if part.get_content_type() == "message/rfc822" or part.is_multipart():
         payload = part.get_payload()
@@ -425,37 +536,39 @@ def _inline_images(html: str, parts: list[Part]) -> str:
     return re.sub(r"""(src\s*=\s*["']?)cid:([^"'\s>]+)""", replace, html, flags=re.IGNORECASE)
 
 
+def _from_name(msg: EmailMessage, headers: _Headers, address: str) -> str:
+    """The display name the first From header gives the author's address, if any."""
+    mailbox = plain_mailbox(_LINESEP.sub("", headers.first("From")))
+    if mailbox is not None:
+        return mailbox[0] if mailbox[1].lower() == address else ""
+    try:
+        addresses = msg["From"].addresses if msg["From"] is not None else ()
+        return next((a.display_name for a in addresses if a.addr_spec.lower() == address), "")
+    except Exception:
+        return ""
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
-    msg = message_from_bytes(raw, policy=policy.default)
+    msg = message_from_bytes(raw, policy=MAIL_POLICY)
     result = ParsedMessage()
     notes = result.notes
     # Headers that look like our own control headers came from outside: never trust, never keep.
-    for key in {k for k, _v in msg.raw_items()}:
+    for key in dict.fromkeys(k for k, _v in msg.raw_items()):  # each name once, in message order
         if key.lower().startswith(tokens.CONTROL_HEADER_PREFIX) and key.lower() != tokens.LOOP_HEADER.lower():
             result.stripped_headers.append(key)
             del msg[key]
     result.subject = header_text(msg, "Subject", notes)[:300]
-    result.message_id = (message_ids(str(_raw_header(msg, "Message-ID") or "")) or [""])[0][:490]
-    result.in_reply_to = message_ids(str(_raw_header(msg, "In-Reply-To") or ""))
-    result.references = message_ids(" ".join(_raw_headers(msg, "References")))
-    result.from_address, result.sender_problem = author_address(
-        _raw_headers(msg, "From"), _raw_headers(msg, "Sender")
-    )
-    try:
-        addresses = msg["From"].addresses if msg["From"] is not None else ()
-        result.from_name = next(
-            (a.display_name for a in addresses if a.addr_spec.lower() == result.from_address), ""
-        )
-    except Exception:
-        result.from_name = ""
-    result.from_name = _fix_surrogates(result.from_name)[0][:150]
+    headers = _Headers(msg)
+    result.message_id = (message_ids(headers.first("Message-ID")) or [""])[0][:490]
+    result.in_reply_to = message_ids(headers.first("In-Reply-To"))
+    result.references = message_ids(" ".join(headers.all("References")))
+    result.from_address, result.sender_problem = author_address(headers.all("From"), headers.all("Sender"))
+    result.from_name = _fix_surrogates(_from_name(msg, headers, result.from_address))[0][:150]
     result.to = address_list(
-        " , ".join(
-            _raw_headers(msg, "To") + _raw_headers(msg, "Delivered-To") + _raw_headers(msg, "X-Original-To")
-        )
+        " , ".join(headers.all("To") + headers.all("Delivered-To") + headers.all("X-Original-To"))
     )
-    result.cc = address_list(" , ".join(_raw_headers(msg, "Cc")))
-    _classify_auto(msg, result.subject, result)
+    result.cc = address_list(" , ".join(headers.all("Cc")))
+    _classify_auto(headers, result.subject, result)
     plain: list[str] = []
     html: list[str] = []
     _walk(msg, result, plain, html, in_report=False)

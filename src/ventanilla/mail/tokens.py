@@ -58,4 +58,6 @@ def loop_value() -> str:
 
 
 def is_our_loop(value: str) -> bool:
-    return hmac.compare_digest((value or "").strip().lower(), loop_value().lower())
+    # Bytes: compare_digest refuses non-ASCII str, and a forged header may carry any text.
+    given = (value or "").strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, loop_value().lower().encode())

@@ -21,9 +21,13 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
 def _clear_cache() -> Any:
     from django.core.cache import cache
 
+    from ventanilla.sla.services import matching
+
     cache.clear()
+    matching._snapshot = None  # a rolled-back test's policies must not outlive it in this process
     yield
     cache.clear()
+    matching._snapshot = None
 
 
 @pytest.fixture

@@ -128,18 +128,25 @@ def calendar_from_model(
     )
 
 
+# How long this process trusts its snapshot without asking the shared cache whether another process
+# changed a policy: a batch of mail or an import asks once instead of once per ticket (a Redis round trip
+# each). A change made in this process forgets the snapshot at once (see above).
+_GENERATION_CHECK = 1.0
+_checked_at = float("-inf")
+
+
 def snapshot() -> Snapshot:
-    global _snapshot
+    global _snapshot, _checked_at
+    current = _snapshot
+    now = time.monotonic()
+    if current is not None and now - _checked_at < _GENERATION_CHECK and now - current.loaded < _LOCAL_TTL:
+        return current
     generation = cache.get(_GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex
         cache.set(_GENERATION_KEY, generation, None)
-    current = _snapshot
-    if (
-        current is not None
-        and current.generation == generation
-        and time.monotonic() - current.loaded < _LOCAL_TTL
-    ):
+    _checked_at = now
+    if current is not None and current.generation == generation and now - current.loaded < _LOCAL_TTL:
         return current
     fresh = Snapshot(generation=generation, loaded=time.monotonic())
     for cal in BusinessCalendar.objects.prefetch_related("intervals", "closures", "extra_days"):
