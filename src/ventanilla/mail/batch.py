@@ -341,14 +341,31 @@ def _finish(items: list[_Item]) -> None:
     fields = [cast("Field[Any, Any]", InboundMessage._meta.get_field(name)) for name in FINISHED_FIELDS]
     table = connection.ops.quote_name(InboundMessage._meta.db_table)
     columns = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)
+    # Only the JSON and the time need the backend's adaptation (the same time for every row).
+    prepared: dict[str, Any] = {"processed_at": fields[9].get_db_prep_save(now, connection)}
+    notes = fields[5]
     params = [
-        [f.get_db_prep_save(getattr(item.row, f.attname), connection) for f in fields] + [item.row.pk]
+        [
+            item.row.state,
+            item.row.outcome,
+            item.row.ticket_id,
+            item.row.comment_id,
+            item.row.sender_id,
+            notes.get_db_prep_save(item.row.notes, connection),
+            "",
+            item.row.from_address,
+            item.row.subject,
+            prepared["processed_at"],
+            item.row.attempts,
+            item.row.pk,
+        ]
         for item in items
     ]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", params)  # noqa: S608 - names only
 
 
+# The order of the parameters in _finish.
 FINISHED_FIELDS = [
     "state",
     "outcome",

@@ -248,7 +248,7 @@ def _kick_processing() -> None:
 
 
 # Messages processed per transaction by the sweep: one commit (and fsync) per batch instead of per message.
-BATCH_SIZE = 100
+BATCH_SIZE = 200
 
 
 def process_pending(limit: int = 500, *, batch: int = BATCH_SIZE) -> int:

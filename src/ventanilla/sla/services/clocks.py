@@ -185,6 +185,8 @@ def apply_sla(
     """
     now = now or timezone.now()
     policy = match_policy(ticket)
+    if policy is None and reason == "created":
+        return []  # a new ticket has no targets to remove
     # No savepoint: callers run inside the ticket service's transaction, and a failure here must fail the
     # whole change anyway (a ticket without its clocks is worse than no ticket). Saves two round trips.
     with transaction.atomic(savepoint=False):
