@@ -362,7 +362,23 @@ def _finish(items: list[_Item]) -> None:
         for item in items
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", params)  # noqa: S608 - names only
+        if connection.vendor == "postgresql":
+            # One statement for the whole batch: the rows arrive as arrays, one per column.
+            types = ["text", "text", "bigint", "bigint", "bigint", "jsonb", "text", "text", "text"]
+            types += ["timestamptz", "integer", "bigint"]
+            names = [str(f.column) for f in fields] + ["id"]
+            source = ", ".join(f"%s::{t}[]" for t in types)
+            assign = ", ".join(
+                f"{connection.ops.quote_name(n)} = v.{connection.ops.quote_name(n)}" for n in names[:-1]
+            )
+            quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+            cursor.execute(
+                f"UPDATE {table} SET {assign} FROM UNNEST({source}) AS v({quoted}) "  # noqa: S608 - names only
+                f"WHERE {table}.id = v.id",
+                [list(column) for column in zip(*params, strict=True)],
+            )
+        else:
+            cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", params)  # noqa: S608 - names only
 
 
 # The order of the parameters in _finish.

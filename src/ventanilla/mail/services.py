@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
 from ventanilla.accounts.services import create_user
+from ventanilla.core.bulk import bulk_insert
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import DomainError
 from ventanilla.core.kicks import Kick
@@ -208,7 +209,7 @@ def store_messages(
                 InboundMessage.objects.filter(dedup_key__in=list(fresh)).values_list("dedup_key", "pk")
             )
             new = [row for key, row in fresh.items() if key not in stored]
-            InboundMessage.objects.bulk_create(new)
+            bulk_insert(InboundMessage, new)
     except IntegrityError:  # some arrived through another door at the same moment: one by one, then
         return [
             result
