@@ -20,7 +20,6 @@ from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.signing import TimestampSigner
 from django.db import transaction
@@ -33,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ventanilla.core.kicks import Kick
+from ventanilla.core.memo import SharedMemo
 from ventanilla.tickets.choices import Channel, Status
 
 from . import tokens
@@ -57,10 +57,13 @@ def header_safe(value: str, limit: int = 200) -> str:
 MAILBOXES_CACHE_KEY = "mail:active-mailboxes"
 
 
+_mailboxes = SharedMemo(MAILBOXES_CACHE_KEY, lambda: list(Mailbox.objects.order_by("id")))
+
+
 @receiver([post_save, post_delete], sender=Mailbox, dispatch_uid="mail-active-mailboxes-cache")
 def _forget_mailboxes(**kwargs: Any) -> None:
     """An edited mailbox applies to the next message, in every process (the cache is shared)."""
-    cache.delete(MAILBOXES_CACHE_KEY)
+    _mailboxes.forget()
 
 
 def mailbox_addresses() -> frozenset[str]:
@@ -70,11 +73,7 @@ def mailbox_addresses() -> frozenset[str]:
 
 
 def _all_mailboxes() -> list[Mailbox]:
-    boxes = cache.get(MAILBOXES_CACHE_KEY)
-    if boxes is None:
-        boxes = list(Mailbox.objects.order_by("id"))
-        cache.set(MAILBOXES_CACHE_KEY, boxes, 300)
-    return boxes
+    return list(_mailboxes.get())
 
 
 def active_mailboxes() -> list[Mailbox]:

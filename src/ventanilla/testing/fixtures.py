@@ -21,13 +21,18 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
 def _clear_cache() -> Any:
     from django.core.cache import cache
 
+    from ventanilla.core.memo import SharedMemo
     from ventanilla.sla.services import matching
 
-    cache.clear()
-    matching._snapshot = None  # a rolled-back test's policies must not outlive it in this process
+    def forget() -> None:
+        cache.clear()
+        # A rolled-back test's rows must not outlive it in this process's copies.
+        matching._snapshot = None
+        SharedMemo.forget_local()
+
+    forget()
     yield
-    cache.clear()
-    matching._snapshot = None
+    forget()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -20,7 +19,7 @@ from ventanilla.core.errors import DomainError
 from . import services
 from .choices import Status
 from .models import Category, Comment, PriorityMatrixEntry, Queue, Tag, Ticket, TicketLink
-from .services.records import MATRIX_CACHE_KEY
+from .services.records import forget_priority_matrix
 
 
 @admin.register(Queue)
@@ -50,15 +49,15 @@ class PriorityMatrixEntryAdmin(ReferenceAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        cache.delete(MATRIX_CACHE_KEY)  # new tickets must use the new cell at once
+        forget_priority_matrix()  # new tickets must use the new cell at once
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)
-        cache.delete(MATRIX_CACHE_KEY)
+        forget_priority_matrix()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset)
-        cache.delete(MATRIX_CACHE_KEY)
+        forget_priority_matrix()
 
 
 @admin.register(Tag)

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -19,6 +18,7 @@ from ventanilla.core import changelog, events
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import Conflict, NotPermitted, ValidationFailed
 from ventanilla.core.html import html_to_text, sanitize_html
+from ventanilla.core.memo import SharedMemo
 from ventanilla.mail import hooks as mail_hooks
 from ventanilla.sla import hooks
 
@@ -40,22 +40,28 @@ MATRIX_CACHE_KEY = "tickets:priority-matrix"
 TITLE_MAX = 200
 
 
+def _load_matrix() -> dict[tuple[int, int], int]:
+    matrix = dict(DEFAULT_PRIORITY_MATRIX)
+    for impact, urgency, priority in PriorityMatrixEntry.objects.values_list("impact", "urgency", "priority"):
+        matrix[(impact, urgency)] = priority
+    return matrix
+
+
+_matrix = SharedMemo(MATRIX_CACHE_KEY, _load_matrix)
+
+
 @receiver([post_save, post_delete], sender=PriorityMatrixEntry, dispatch_uid="tickets-priority-matrix-cache")
 def _forget_priority_matrix(**kwargs: Any) -> None:
+    forget_priority_matrix()
+
+
+def forget_priority_matrix() -> None:
     """An edited matrix cell applies to the next ticket, not five minutes later (cache is shared)."""
-    cache.delete(MATRIX_CACHE_KEY)
+    _matrix.forget()
 
 
 def priority_matrix() -> dict[tuple[int, int], int]:
-    matrix = cache.get(MATRIX_CACHE_KEY)
-    if matrix is None:
-        matrix = dict(DEFAULT_PRIORITY_MATRIX)
-        for impact, urgency, priority in PriorityMatrixEntry.objects.values_list(
-            "impact", "urgency", "priority"
-        ):
-            matrix[(impact, urgency)] = priority
-        cache.set(MATRIX_CACHE_KEY, matrix, 300)
-    return matrix
+    return dict(_matrix.get())
 
 
 def compute_priority(impact: int, urgency: int) -> int:
