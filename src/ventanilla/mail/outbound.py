@@ -57,7 +57,9 @@ def header_safe(value: str, limit: int = 200) -> str:
 MAILBOXES_CACHE_KEY = "mail:active-mailboxes"
 
 
-_mailboxes = SharedMemo(MAILBOXES_CACHE_KEY, lambda: list(Mailbox.objects.order_by("id")))
+_mailboxes = SharedMemo(
+    MAILBOXES_CACHE_KEY, lambda: list(Mailbox.objects.select_related("team", "queue").order_by("id"))
+)
 
 
 @receiver([post_save, post_delete], sender=Mailbox, dispatch_uid="mail-active-mailboxes-cache")

@@ -39,7 +39,7 @@ from ventanilla.tickets.models import Ticket
 from .addresses import base_address
 from .choices import InboundState, OutboundState, Outcome, Source, UntrustedTagPolicy
 from .models import Bounce, InboundMessage, Mailbox, OutboundMessage
-from .outbound import active_mailboxes, mailbox_addresses
+from .outbound import _all_mailboxes, active_mailboxes, mailbox_addresses
 from .parsing import BounceReport, ParsedMessage, message_ids, parse_message
 from .quotes import strip_reply, strip_reply_html
 from .threading import find_thread
@@ -277,8 +277,14 @@ def _claim(size: int, pk: int | None = None) -> list[InboundMessage]:
     if pk is not None:
         qs = qs.filter(pk=pk)
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.select_related("mailbox__team", "mailbox__queue").order_by("id")[:size])
+        qs = qs.select_for_update(skip_locked=True)
+    rows = list(qs.order_by("id")[:size])
+    # The mailboxes (with their team and queue) come from the cached list rather than a join per row.
+    boxes = {box.pk: box for box in _all_mailboxes()}
+    for row in rows:
+        if row.mailbox_id in boxes:
+            row.mailbox = boxes[row.mailbox_id]
+    return rows
 
 
 def process_message(pk: int) -> InboundMessage | None:
