@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Expression, F, FloatField, QuerySet, Subquery
 
-from .query import fts5_match, pg_tsquery
+from .query import fts5_match, pg_corrected_tsquery, pg_tsquery
 
 # FTS5 columns a customer may search: internal notes are left out.
 PUBLIC_COLUMNS = ("title", "description", "comments")
@@ -128,7 +128,12 @@ class TicketRank(_SearchExpression):
 
 
 class TitleSimilar(_SearchExpression):
-    """True for tickets whose title is close to the query (pg_trgm word similarity): the typo fallback."""
+    """True for tickets whose title is close to the query (pg_trgm word similarity).
+
+    Searches only ask the planner for its estimate (how many titles are close: is a typo likely one of a
+    common word?); testing it on every title costs ~20 µs a row, so typos are matched by
+    :class:`TypoMatch` instead.
+    """
 
     conditional = True
     output_field_class = BooleanField
@@ -136,6 +141,76 @@ class TitleSimilar(_SearchExpression):
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         alias, _pk, _pk_params = self._table(compiler, connection)
         return self._condition(f"%s <%% {alias}.title"), [self._fuzzy_text()]
+
+
+class TypoMatch(_SearchExpression):
+    """True for tickets matching the terms read with typo corrections (PostgreSQL, see pg_corrected_tsquery).
+
+    ``indexed``: the GIN-indexable form (``search_public @@ q OR search_notes @@ q``), for a bitmap over
+    all matches. Otherwise one test a row, for walks: ``search_notes`` is ``search_public`` plus the notes
+    when set, and these queries have no negation, so ``coalesce(search_notes, search_public) @@ q`` is the
+    same condition with one vector read and one correction lookup instead of two.
+    """
+
+    conditional = True
+    output_field_class = BooleanField
+
+    def __init__(
+        self, terms: tuple[str, ...], include_internal: bool, *, indexed: bool, last: bool = False
+    ) -> None:
+        super().__init__(terms, include_internal, fuzzy=False, last=last)
+        self.indexed = indexed
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        alias, _pk, _pk_params = self._table(compiler, connection)
+        tsquery, params = pg_corrected_tsquery(self.terms)
+        if not self.include_internal:
+            return self._condition(f"{alias}.search_public @@ {tsquery}"), list(params)
+        if self.indexed:
+            return (
+                self._condition(f"{alias}.search_public @@ {tsquery} OR {alias}.search_notes @@ {tsquery}"),
+                [*params, *params],
+            )
+        return self._condition(f"coalesce({alias}.search_notes, {alias}.search_public) @@ {tsquery}"), list(
+            params
+        )
+
+
+class NewestOrAll(Expression):
+    """Id array (PostgreSQL): ``recent``'s ids if it finds ``size`` of them, else all of ``everything``'s.
+
+    ``recent`` is a cheap, bounded look (a walk of the newest ids) and ``everything`` the complete one
+    (a bitmap of every match); PostgreSQL evaluates ``everything`` only when ``recent`` comes short, so
+    common matches cost the walk and rare ones the bitmap, without an estimate to choose between them.
+    Both querysets must be built from the caller's restricted queryset; ids come out newest first.
+    """
+
+    output_field = BooleanField()  # never selected: only compiled inside IdFence
+
+    def __init__(self, recent: QuerySet[Any], everything: QuerySet[Any], size: int) -> None:
+        super().__init__()
+        self.recent: Any = Subquery(recent.order_by("-pk").values("pk")[:size])
+        self.everything: Any = Subquery(everything.order_by("-pk").values("pk"))
+        self.size = size
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.recent, self.everything]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.recent, self.everything = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        raise NotImplementedError(f"NewestOrAll is PostgreSQL only, not {connection.vendor}")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        recent_sql, recent_params = compiler.compile(self.recent)
+        everything_sql, everything_params = compiler.compile(self.everything)
+        # OFFSET 0 keeps the walk's array a single computation however often ``r.ids`` is referenced.
+        sql = (
+            f"(SELECT CASE WHEN cardinality(r.ids) >= %s THEN r.ids ELSE ARRAY{everything_sql} END"  # noqa: S608
+            f" FROM (SELECT ARRAY{recent_sql} AS ids OFFSET 0) r)"
+        )
+        return sql, [self.size, *everything_params, *recent_params]
 
 
 class IdFence(Expression):
@@ -160,15 +235,17 @@ class IdFence(Expression):
         self,
         ids: QuerySet[Any],
         *,
-        fallback: QuerySet[Any] | None = None,
+        fallback: QuerySet[Any] | NewestOrAll | None = None,
         window: int | None = None,
         pk: Any = None,
     ) -> None:
         super().__init__()
         self.ids: Any = Subquery((ids.order_by("-pk") if window is not None else ids.order_by()).values("pk"))
-        if fallback is not None and window is not None and not fallback.query.is_sliced:
-            fallback = fallback.order_by("-pk")
-        self.fallback: Any = Subquery(fallback.values("pk")) if fallback is not None else None
+        self.fallback: Any = fallback
+        if isinstance(fallback, QuerySet):
+            if window is not None and not fallback.query.is_sliced:
+                fallback = fallback.order_by("-pk")
+            self.fallback = Subquery(fallback.values("pk"))
         self.window = window
         self.pk = pk if pk is not None else F("pk")
 
@@ -190,7 +267,9 @@ class IdFence(Expression):
         params += ids_params
         if self.fallback is not None:
             fallback_sql, fallback_params = compiler.compile(self.fallback)
-            array = f"COALESCE(NULLIF({array}, '{{}}'), ARRAY{fallback_sql})"
+            if not isinstance(self.fallback, NewestOrAll):  # a subquery (resolved to its Query)
+                fallback_sql = f"ARRAY{fallback_sql}"
+            array = f"COALESCE(NULLIF({array}, '{{}}'), {fallback_sql})"
             params += fallback_params
         if self.window is not None:
             array = f"({array})[1:%s]"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from ventanilla.tickets.choices import NUMBER_PREFIX
 
@@ -18,6 +19,8 @@ MAX_TERM_LENGTH = 60
 # Prefix matching on very short words would walk a large part of the index for little benefit.
 MIN_PREFIX_LENGTH = 3
 MIN_STEM_LENGTH = 4
+# Typo correction (PostgreSQL): each word may also be read as this many of the closest title words.
+CORRECTIONS_PER_TERM = 3
 
 _WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"^\s*(?:(?P<prefix>[A-Za-z]{3})-?)?(?P<digits>\d{1,12})\s*$")
@@ -128,3 +131,13 @@ def pg_tsquery(terms: tuple[str, ...]) -> tuple[str, list[str]]:
         )
         params += [term, term]
     return " && ".join(sql_parts), params
+
+
+def pg_corrected_tsquery(terms: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """Like :func:`pg_tsquery`, but each unknown term may also be one of the title words closest to it.
+
+    For typos: ``ventanilla_corrected_tsquery`` (``schema.PG_WORDS_INSTALL``) reads "impresroa" as
+    "impresroa | impresora" from the dictionary of title words. Wrapped in a scalar subquery so that
+    PostgreSQL computes it once per statement (an InitPlan), not once per row it tests.
+    """
+    return "(SELECT ventanilla_corrected_tsquery(%s::text[], %s))", [list(terms), CORRECTIONS_PER_TERM]

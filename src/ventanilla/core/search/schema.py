@@ -13,6 +13,9 @@ so no query ever selects them by accident), each GIN-indexed, plus a trigram GIN
   An agent's condition is ``search_public @@ q OR search_notes @@ q``: two GIN index scans OR-ed in a
   bitmap, and a query whose words are split between a reply and a note still matches.
 
+PostgreSQL also keeps a dictionary of title words (``ticket_search_word``) for typos: see
+``PG_WORDS_INSTALL``.
+
 SQLite: an FTS5 table ``ticket_search_fts`` (rowid = ticket id; columns title, description, comments,
 notes). Customers' MATCH is limited to the first three columns with an FTS5 column filter.
 
@@ -32,6 +35,9 @@ PG_CONFIGS = {
     "ventanilla_spanish": ("spanish", "spanish_stem"),
     "ventanilla_english": ("english", "english_stem"),
 }
+
+# The GIN indexes of the text (the planner's bitmaps of a match come from these).
+SEARCH_INDEXES = frozenset({"ticket_search_public_gin", "ticket_search_notes_gin"})
 
 PG_INSTALL = [
     *(
@@ -139,6 +145,113 @@ PG_INSTALL = [
     "CREATE INDEX IF NOT EXISTS ticket_title_trgm ON tickets_ticket USING gin (title gin_trgm_ops)",
 ]
 
+# The typo dictionary (PostgreSQL; migration tickets/0005): the distinct words of ticket titles, lower case
+# and without accents, with a trigram index. A search whose words match nothing replaces each word by
+# itself or the closest dictionary words and searches again (see query.pg_corrected_tsquery): checking a
+# word list of a few thousand entries costs about a millisecond, whereas comparing the query with each
+# title (pg_trgm on the titles themselves) costs ~20 µs a ticket. Words are only ever added (a renamed or
+# deleted title leaves its words behind, which at worst suggests a correction that finds nothing).
+# No unique constraint on purpose: ``ON CONFLICT`` would make two transactions adding the same new word
+# wait for each other (and could deadlock long mail batches); a rare duplicate row is harmless.
+TITLE_WORD_MIN_LENGTH = 3
+TITLE_WORD_MAX_LENGTH = 40
+
+PG_WORDS_INSTALL = [
+    "CREATE TABLE IF NOT EXISTS ticket_search_word (word text NOT NULL)",
+    f"""
+    CREATE OR REPLACE FUNCTION ventanilla_title_words(title text) RETURNS SETOF text
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT DISTINCT w
+          FROM regexp_split_to_table(lower(unaccent(coalesce(title, ''))), '[^[:alnum:]]+') w
+         WHERE length(w) BETWEEN {TITLE_WORD_MIN_LENGTH} AND {TITLE_WORD_MAX_LENGTH} AND w !~ '^[0-9]+$'
+    $$
+    """,  # noqa: S608 - only module constants are interpolated
+    # Typo correction: each term the dictionary does not know is OR-ed with up to ``per_term`` of its
+    # closest words (pg_trgm similarity >= pg_trgm.similarity_threshold, 0.3 by default); known words stay
+    # as typed (correcting "correo" to "corte" would only add noise). Terms and dictionary words are
+    # letters and digits only, so the " | "-joined text is a safe to_tsquery input.
+    """
+    CREATE OR REPLACE FUNCTION ventanilla_corrected_tsquery(terms text[], per_term integer)
+    RETURNS tsquery LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+    DECLARE
+        term text;
+        plain text;
+        alternatives text;
+        alternative tsquery;
+        result tsquery;
+    BEGIN
+        FOREACH term IN ARRAY terms LOOP
+            plain := unaccent(term);
+            alternatives := term;
+            IF NOT EXISTS (SELECT 1 FROM ticket_search_word WHERE word = plain) THEN
+                SELECT array_to_string(term || ARRAY(
+                           SELECT d.word FROM (SELECT DISTINCT word FROM ticket_search_word
+                                                WHERE word % plain) d
+                            ORDER BY d.word <-> plain, d.word LIMIT per_term), ' | ')
+                  INTO alternatives;
+            END IF;
+            alternative := to_tsquery('ventanilla_spanish'::regconfig, alternatives)
+                           || to_tsquery('ventanilla_english'::regconfig, alternatives);
+            result := CASE WHEN result IS NULL THEN alternative ELSE result && alternative END;
+        END LOOP;
+        RETURN result;
+    END $$
+    """,
+    # New tickets: once per statement over all its rows, so a batch (create_tickets, imports, COPY) pays
+    # one lookup per distinct word, not per ticket.
+    """
+    CREATE OR REPLACE FUNCTION ventanilla_ticket_words_insert() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO ticket_search_word (word)
+        SELECT DISTINCT w.w FROM new_tickets t, ventanilla_title_words(t.title) AS w(w)
+         WHERE NOT EXISTS (SELECT 1 FROM ticket_search_word s WHERE s.word = w.w);
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION ventanilla_ticket_words_update() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO ticket_search_word (word)
+        SELECT w.w FROM ventanilla_title_words(NEW.title) AS w(w)
+         WHERE NOT EXISTS (SELECT 1 FROM ticket_search_word s WHERE s.word = w.w);
+        RETURN NULL;
+    END $$
+    """,
+    "DROP TRIGGER IF EXISTS ticket_search_words_insert ON tickets_ticket",
+    "CREATE TRIGGER ticket_search_words_insert AFTER INSERT ON tickets_ticket "
+    "REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT "
+    "EXECUTE FUNCTION ventanilla_ticket_words_insert()",
+    # Title edits are rare; status changes, assignments and the like do not fire this.
+    "DROP TRIGGER IF EXISTS ticket_search_words_update ON tickets_ticket",
+    "CREATE TRIGGER ticket_search_words_update AFTER UPDATE OF title ON tickets_ticket "
+    "FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title) "
+    "EXECUTE FUNCTION ventanilla_ticket_words_update()",
+    "CREATE INDEX IF NOT EXISTS ticket_search_word_word ON ticket_search_word (word)",
+    "CREATE INDEX IF NOT EXISTS ticket_search_word_trgm ON ticket_search_word USING gin (word gin_trgm_ops)",
+    # Backfill from the existing titles.
+    "INSERT INTO ticket_search_word (word) SELECT DISTINCT w.w FROM tickets_ticket t, "
+    "ventanilla_title_words(t.title) AS w(w) WHERE NOT EXISTS (SELECT 1 FROM ticket_search_word)",
+    "ANALYZE ticket_search_word",
+]
+
+PG_WORDS_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS ticket_search_words_update ON tickets_ticket",
+    "DROP TRIGGER IF EXISTS ticket_search_words_insert ON tickets_ticket",
+    "DROP FUNCTION IF EXISTS ventanilla_ticket_words_update()",
+    "DROP FUNCTION IF EXISTS ventanilla_corrected_tsquery(text[], integer)",
+    "DROP FUNCTION IF EXISTS ventanilla_ticket_words_insert()",
+    "DROP FUNCTION IF EXISTS ventanilla_title_words(text)",
+    "DROP TABLE IF EXISTS ticket_search_word",
+]
+
+PG_WORDS_REBUILD = [
+    "TRUNCATE ticket_search_word",
+    "INSERT INTO ticket_search_word (word) SELECT DISTINCT w.w FROM tickets_ticket t, "
+    "ventanilla_title_words(t.title) AS w(w)",
+]
+
 PG_UNINSTALL = [
     "DROP TRIGGER IF EXISTS comment_search ON tickets_comment",
     "DROP TRIGGER IF EXISTS ticket_search_update ON tickets_ticket",
@@ -227,6 +340,17 @@ def install(connection: Any) -> None:
         _run(connection, [SQLITE_TABLE, *SQLITE_TRIGGERS, *SQLITE_REBUILD])
 
 
+def install_words(connection: Any) -> None:
+    """Create the typo dictionary of title words and its triggers, filled from the titles (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        _run(connection, PG_WORDS_INSTALL)
+
+
+def uninstall_words(connection: Any) -> None:
+    if connection.vendor == "postgresql":
+        _run(connection, PG_WORDS_UNINSTALL)
+
+
 def uninstall(connection: Any) -> None:
     if connection.vendor == "postgresql":
         _run(connection, PG_UNINSTALL)
@@ -260,7 +384,8 @@ def rebuild(connection: Any) -> None:
             connection,
             [
                 "UPDATE tickets_ticket t SET (search_public, search_notes) = (SELECT v.v_public, v.v_notes "
-                "FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v)"
+                "FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v)",
+                *PG_WORDS_REBUILD,
             ],
         )
     elif connection.vendor == "sqlite":
