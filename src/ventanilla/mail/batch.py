@@ -95,6 +95,8 @@ def process_batch(rows: list[InboundMessage]) -> None:
             # Whatever went wrong is found again, message by message, and quarantines only its message.
             logger.exception("batch of %d inbound messages failed; processing them one by one", len(items))
             slow = items
+            for item in items:  # an earlier wave's outcome was rolled back with the rest
+                item.row.refresh_from_db(fields=FINISHED_FIELDS)
     for item in sorted(slow, key=lambda item: item.position):
         services._process_claimed(item.row)
 

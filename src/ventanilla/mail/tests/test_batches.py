@@ -58,3 +58,26 @@ def test_batches_stop_at_the_limit(personas: Any, mailbox: Any) -> None:
     assert InboundMessage.objects.filter(state="pending").count() == 2
     assert process_pending(batch=2) == 2
     assert Ticket.objects.count() == 5
+
+
+def test_a_batch_that_fails_falls_back_to_one_by_one_and_loses_nothing(
+    personas: Any, mailbox: Any, settings: Any
+) -> None:
+    """A mailbox misconfigured after the fact (its queue moved to another team) makes the batch's
+    ticket creation fail: the batch is rolled back and every message is handled alone, with its reason."""
+    from ventanilla.tickets.models import Queue
+
+    settings.LANGUAGE_CODE = "en"
+    mailbox.queue = Queue.objects.create(name="Otra cola", team=personas.team_2)
+    mailbox.save()
+    store_message(make_mail(subject="Uno", msgid="<f1@c.test>"), mailbox=mailbox)
+    store_message(
+        make_mail(subject="Re: Uno", msgid="<f2@c.test>", headers={"In-Reply-To": "<f1@c.test>"}),
+        mailbox=mailbox,
+    )
+    assert process_pending(batch=10) == 2
+    rows = {r.message_id: r for r in InboundMessage.objects.all()}
+    assert {r.state for r in rows.values()} == {"quarantined"}
+    assert all("queue belongs to another team" in r.reason and r.attempts == 1 for r in rows.values())
+    assert Ticket.objects.count() == 0  # nothing half-written
+    assert process_pending() == 0
