@@ -59,8 +59,9 @@ def test_import_mail_stores_a_folder_reports_bad_files_and_processes(
     assert set(InboundMessage.objects.values_list("source", "state")) == {("import", "done")}
 
 
-def test_import_mail_names_a_missing_path(personas: Any, tmp_path: Path) -> None:
+def test_import_mail_names_a_missing_path(personas: Any, tmp_path: Path, settings: Any) -> None:
     from django.core.management.base import CommandError
 
+    settings.LANGUAGE_CODE = "en"
     with pytest.raises(CommandError, match="neither a file nor a folder"):
         call_command("import_mail", str(tmp_path / "nowhere"))

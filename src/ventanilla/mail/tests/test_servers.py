@@ -193,21 +193,21 @@ def test_imap_flag_mode_and_store_failure_leaves_mail_on_server(personas: Any, m
             client.append("INBOX", make_mail(msgid="<flag-2@c.test>"))
 
         calls = {"n": 0}
-        real = services.store_message
+        real = services.store_messages
 
-        def store_then_fail(raw: bytes, **kwargs: Any) -> Any:
+        def store_then_fail(raws: list[bytes], **kwargs: Any) -> Any:
             calls["n"] += 1
-            if calls["n"] == 2:  # the database goes away after the first message
+            if calls["n"] == 2:  # the database goes away after the first chunk
                 raise services.TemporaryFailure("database restarting")
-            return real(raw, **kwargs)
+            return real(raws, **kwargs)
 
-        monkeypatch.setattr(imap, "store_message", store_then_fail)
-        assert poll_mailbox(box) == 1
+        monkeypatch.setattr(imap, "store_messages", store_then_fail)
+        assert poll_mailbox(box, batch=1) == 1  # chunks of one message: the first is stored and flagged
         with IMAPClient("127.0.0.1", port=server.port, ssl=False) as client:
             client.login(server.user, server.password)
             client.select_folder("INBOX")
             assert len(client.search(["UNSEEN"])) == 1  # the unstored one is still waiting
-        monkeypatch.setattr(imap, "store_message", real)
+        monkeypatch.setattr(imap, "store_messages", real)
         assert poll_mailbox(box) == 1
         assert poll_mailbox(box) == 0
         assert InboundMessage.objects.count() == 2
