@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
-from django.db.models import Field
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
 from ventanilla.accounts.services import create_customers
+from ventanilla.core.bulk import bulk_update
 from ventanilla.core.context import acting_as
 from ventanilla.tickets.choices import FINAL, Status
 from ventanilla.tickets.models import Ticket
@@ -336,54 +336,10 @@ def _finish(items: list[_Item]) -> None:
         row.subject = parsed.subject[:300]
         row.processed_at = now
         row.attempts += 1
-    if not items:
-        return
-    # One statement sent many times in one round trip (psycopg pipelines executemany): Django's
-    # bulk_update builds a CASE per column and row, which cost more than the rest of the batch.
-    fields = [cast("Field[Any, Any]", InboundMessage._meta.get_field(name)) for name in FINISHED_FIELDS]
-    table = connection.ops.quote_name(InboundMessage._meta.db_table)
-    columns = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)
-    # Only the JSON and the time need the backend's adaptation (the same time for every row).
-    prepared: dict[str, Any] = {"processed_at": fields[9].get_db_prep_save(now, connection)}
-    notes = fields[5]
-    params = [
-        [
-            item.row.state,
-            item.row.outcome,
-            item.row.ticket_id,
-            item.row.comment_id,
-            item.row.sender_id,
-            notes.get_db_prep_save(item.row.notes, connection),
-            "",
-            item.row.from_address,
-            item.row.subject,
-            prepared["processed_at"],
-            item.row.attempts,
-            item.row.pk,
-        ]
-        for item in items
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement for the whole batch: the rows arrive as arrays, one per column.
-            types = ["text", "text", "bigint", "bigint", "bigint", "jsonb", "text", "text", "text"]
-            types += ["timestamptz", "integer", "bigint"]
-            names = [str(f.column) for f in fields] + ["id"]
-            source = ", ".join(f"%s::{t}[]" for t in types)
-            assign = ", ".join(
-                f"{connection.ops.quote_name(n)} = v.{connection.ops.quote_name(n)}" for n in names[:-1]
-            )
-            quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-            cursor.execute(
-                f"UPDATE {table} SET {assign} FROM UNNEST({source}) AS v({quoted}) "  # noqa: S608 - names only
-                f"WHERE {table}.id = v.id",
-                [list(column) for column in zip(*params, strict=True)],
-            )
-        else:
-            cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", params)  # noqa: S608 - names only
+    bulk_update(InboundMessage, [item.row for item in items], FINISHED_FIELDS)
 
 
-# The order of the parameters in _finish.
+# What processing writes on an inbound row.
 FINISHED_FIELDS = [
     "state",
     "outcome",

@@ -128,35 +128,52 @@ def store_message(
 
     Raises MessageRefused for what must be refused and TemporaryFailure when the database cannot take it.
     """
-    message_id = _check(raw)
-    digest = hashlib.sha256(raw).hexdigest()
-    key = f"mid:{message_id}" if message_id else f"sha:{digest}"
+    row = _new_row(raw, source=source, mailbox=mailbox, envelope_recipients=envelope_recipients)
     try:
-        if connection.vendor == "sqlite" and not connection.in_atomic_block:
-            # WAL with synchronous=NORMAL may lose the last commit on power loss; accepted mail must not.
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")
-        existing = InboundMessage.objects.filter(dedup_key=key).first()
+        _full_sync()
+        existing = InboundMessage.objects.filter(dedup_key=row.dedup_key).first()
         if existing is not None:
             return existing, False
         try:
             with transaction.atomic():
-                row = InboundMessage.objects.create(
-                    mailbox=mailbox,
-                    source=source,
-                    dedup_key=key[:300],
-                    sha256=digest,
-                    message_id=message_id,
-                    raw=raw,
-                    size=len(raw),
-                    envelope_recipients=envelope_recipients or [],
-                )
+                row.save(force_insert=True)
         except IntegrityError:  # the same message arriving twice at the same moment
-            return InboundMessage.objects.get(dedup_key=key[:300]), False
+            return InboundMessage.objects.get(dedup_key=row.dedup_key), False
     except DatabaseError as exc:
-        raise TemporaryFailure(_("The message store is unavailable: %(error)s") % {"error": exc}) from exc
+        raise _unavailable(exc) from exc
     _kick_processing()
     return row, True
+
+
+def _new_row(
+    raw: bytes, *, source: str, mailbox: Mailbox | None, envelope_recipients: list[str] | None = None
+) -> InboundMessage:
+    """The unsaved row for ``raw``, keyed by its Message-ID (else its SHA-256); MessageRefused if it is
+    not a message we can take."""
+    message_id = _check(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    return InboundMessage(
+        mailbox=mailbox,
+        source=source,
+        dedup_key=(f"mid:{message_id}" if message_id else f"sha:{digest}")[:300],
+        sha256=digest,
+        message_id=message_id,
+        raw=raw,
+        size=len(raw),
+        envelope_recipients=envelope_recipients or [],
+    )
+
+
+def _full_sync() -> None:
+    """SQLite in WAL with synchronous=NORMAL may lose the last commit on power loss: accepted mail must
+    not."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=FULL")
+
+
+def _unavailable(exc: Exception) -> TemporaryFailure:
+    return TemporaryFailure(_("The message store is unavailable: %(error)s") % {"error": exc})
 
 
 @dataclass
@@ -180,30 +197,16 @@ def store_messages(
     fresh: dict[str, InboundMessage] = {}
     for raw in raws:
         try:
-            message_id = _check(raw)
+            row = _new_row(raw, source=source, mailbox=mailbox)
         except MessageRefused as exc:
             results.append(Stored(None, refused=str(exc)))
             continue
-        digest = hashlib.sha256(raw).hexdigest()
-        key = (f"mid:{message_id}" if message_id else f"sha:{digest}")[:300]
-        row = fresh.get(key) or InboundMessage(
-            mailbox=mailbox,
-            source=source,
-            dedup_key=key,
-            sha256=digest,
-            message_id=message_id,
-            raw=raw,
-            size=len(raw),
-            envelope_recipients=[],
-        )
-        fresh.setdefault(key, row)
+        row = fresh.setdefault(row.dedup_key, row)  # the same message twice in the batch: one row
         results.append(Stored(row))
     if not fresh:
         return results
     try:
-        if connection.vendor == "sqlite" and not connection.in_atomic_block:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")  # see store_message
+        _full_sync()
         with transaction.atomic():
             stored = dict(
                 InboundMessage.objects.filter(dedup_key__in=list(fresh)).values_list("dedup_key", "pk")
@@ -218,7 +221,7 @@ def store_messages(
             for result in results
         ]
     except DatabaseError as exc:
-        raise TemporaryFailure(_("The message store is unavailable: %(error)s") % {"error": exc}) from exc
+        raise _unavailable(exc) from exc
     seen: set[str] = set()
     for result in results:
         if result.row is None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ventanilla.core.sql import run_statements
+
 from .choices import NUMBER_DIGITS, NUMBER_PREFIX
 
 _PG_PREFIX = " ".join(f"WHEN '{t.value}' THEN '{p}'" for t, p in NUMBER_PREFIX.items())
@@ -54,24 +56,18 @@ SQLITE_BACKFILL = (
 )
 
 
-def _run(connection: Any, statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
-
-
 def install(connection: Any) -> None:
     if connection.vendor == "postgresql":
-        _run(connection, PG_INSTALL)
+        run_statements(connection, PG_INSTALL)
     elif connection.vendor == "sqlite":
-        _run(connection, [SQLITE_TRIGGER])
+        run_statements(connection, [SQLITE_TRIGGER])
 
 
 def uninstall(connection: Any) -> None:
     if connection.vendor == "postgresql":
-        _run(connection, PG_UNINSTALL)
+        run_statements(connection, PG_UNINSTALL)
     elif connection.vendor == "sqlite":
-        _run(connection, ["DROP TRIGGER IF EXISTS ticket_number_ai"])
+        run_statements(connection, ["DROP TRIGGER IF EXISTS ticket_number_ai"])
 
 
 def ensure_trigger(connection: Any) -> None:
@@ -85,4 +81,4 @@ def ensure_trigger(connection: Any) -> None:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'ticket_number_ai'")
         if cursor.fetchone() is not None:
             return
-    _run(connection, [SQLITE_TRIGGER, SQLITE_BACKFILL])
+    run_statements(connection, [SQLITE_TRIGGER, SQLITE_BACKFILL])

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ventanilla.core.sql import run_statements
+
 # Long texts are cut before indexing: a tsvector is limited to 1 MB and a pasted log is no search material.
 MAX_INDEXED_CHARS = 100_000
 
@@ -326,36 +328,30 @@ SQLITE_UNINSTALL = [
 ]
 
 
-def _run(connection: Any, statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
-
-
 def install(connection: Any) -> None:
     """Create the index, its triggers, and fill it from the existing tickets (idempotent)."""
     if connection.vendor == "postgresql":
-        _run(connection, PG_INSTALL)
+        run_statements(connection, PG_INSTALL)
     elif connection.vendor == "sqlite":
-        _run(connection, [SQLITE_TABLE, *SQLITE_TRIGGERS, *SQLITE_REBUILD])
+        run_statements(connection, [SQLITE_TABLE, *SQLITE_TRIGGERS, *SQLITE_REBUILD])
 
 
 def install_words(connection: Any) -> None:
     """Create the typo dictionary of title words and its triggers, filled from the titles (PostgreSQL)."""
     if connection.vendor == "postgresql":
-        _run(connection, PG_WORDS_INSTALL)
+        run_statements(connection, PG_WORDS_INSTALL)
 
 
 def uninstall_words(connection: Any) -> None:
     if connection.vendor == "postgresql":
-        _run(connection, PG_WORDS_UNINSTALL)
+        run_statements(connection, PG_WORDS_UNINSTALL)
 
 
 def uninstall(connection: Any) -> None:
     if connection.vendor == "postgresql":
-        _run(connection, PG_UNINSTALL)
+        run_statements(connection, PG_UNINSTALL)
     elif connection.vendor == "sqlite":
-        _run(connection, SQLITE_UNINSTALL)
+        run_statements(connection, SQLITE_UNINSTALL)
 
 
 def ensure_triggers(connection: Any) -> None:
@@ -374,13 +370,13 @@ def ensure_triggers(connection: Any) -> None:
         if cursor.fetchone()[0] == len(SQLITE_TRIGGERS):
             return
     # Rows written while a trigger was missing may be stale: rebuild the whole index with the triggers.
-    _run(connection, [*SQLITE_TRIGGERS, *SQLITE_REBUILD])
+    run_statements(connection, [*SQLITE_TRIGGERS, *SQLITE_REBUILD])
 
 
 def rebuild(connection: Any) -> None:
     """Recompute the whole index (after a bulk load with triggers disabled, or to repair it)."""
     if connection.vendor == "postgresql":
-        _run(
+        run_statements(
             connection,
             [
                 "UPDATE tickets_ticket t SET (search_public, search_notes) = (SELECT v.v_public, v.v_notes "
@@ -389,4 +385,4 @@ def rebuild(connection: Any) -> None:
             ],
         )
     elif connection.vendor == "sqlite":
-        _run(connection, SQLITE_REBUILD)
+        run_statements(connection, SQLITE_REBUILD)

@@ -56,10 +56,7 @@ def write(
         qs = qs.filter(version=expect_version)
     updated = qs.update(**fields, version=F("version") + 1, updated_at=now)
     if not updated:
-        raise Conflict(
-            _("The ticket was changed by someone else in the meantime. Reload it and try again."),
-            code="stale_ticket",
-        )
+        raise _stale()
     expressions = [name for name, value in fields.items() if hasattr(value, "resolve_expression")]
     for name, value in fields.items():
         if name not in expressions:
@@ -69,6 +66,13 @@ def write(
     ticket.version += 1
     ticket.updated_at = now
     changelog.record(ticket, ChangeAction.UPDATE, before, changelog.serialize(ticket), defer=log)
+
+
+def _stale() -> Conflict:
+    return Conflict(
+        _("The ticket was changed by someone else in the meantime. Reload it and try again."),
+        code="stale_ticket",
+    )
 
 
 def touch(tickets: list[Ticket], *, log: list[Any]) -> None:
@@ -89,10 +93,7 @@ def touch(tickets: list[Ticket], *, log: list[Any]) -> None:
             .update(version=F("version") + n, updated_at=now)
         )
         if updated != len(pks):
-            raise Conflict(
-                _("The ticket was changed by someone else in the meantime. Reload it and try again."),
-                code="stale_ticket",
-            )
+            raise _stale()
     for copies in by_pk.values():
         distinct = {id(t): t for t in copies}.values()
         before = copies[0].version
