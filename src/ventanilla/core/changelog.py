@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from .bulk import append_rows
 from .context import current_actor, current_request_id
 from .models import ChangeAction, ChangeLogEntry, ChangeLoggedModel
 
@@ -64,10 +65,10 @@ def record(
 
 def record_created(instances: Sequence[models.Model]) -> None:
     """One "create" entry per instance, written in one statement (services that insert in bulk)."""
-    if instances:
-        ChangeLogEntry.objects.bulk_create(
-            entry(instance, ChangeAction.CREATE, None, serialize(instance)) for instance in instances
-        )
+    append_rows(
+        ChangeLogEntry,
+        [entry(instance, ChangeAction.CREATE, None, serialize(instance)) for instance in instances],
+    )
 
 
 def entry(

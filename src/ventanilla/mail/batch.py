@@ -14,6 +14,7 @@ ticket, a reference to it) or on one in the same batch (a reply to a message not
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,6 +229,7 @@ def _decide(item: _Item, people: dict[str, User], lookups: BatchLookups, created
     item.kind, item.outcome = "comment", Outcome.COMMENT
 
 
+@functools.lru_cache(maxsize=4096)  # the same senders and Cc lists come back all day
 def _valid(address: str) -> bool:
     try:
         validate_email(address)

@@ -31,6 +31,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ventanilla.core.bulk import append_rows
 from ventanilla.core.kicks import Kick
 from ventanilla.core.memo import SharedMemo
 from ventanilla.tickets.choices import Channel, Status
@@ -169,7 +170,7 @@ def insert_rows(rows: list[OutboundMessage]) -> None:
     if len(rows) == 1:
         rows[0].save(force_insert=True)
     else:
-        OutboundMessage.objects.bulk_create(rows)
+        append_rows(OutboundMessage, rows)  # the workers find them by state, not by these objects
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(_kick_delivery)
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ventanilla.accounts.models import User
 from ventanilla.core import events
+from ventanilla.core.bulk import append_rows
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import NotPermitted, ValidationFailed
 from ventanilla.core.html import html_to_text, sanitize_html
@@ -139,9 +140,8 @@ def add_comments(*, actor: User | None, items: list[dict[str, Any]], notify: boo
                 )
                 status_changes.append((ticket, old_status))
         touch(touched, log=log)
-        TimelineEntry.objects.bulk_create(entries)
-        if log:
-            ChangeLogEntry.objects.bulk_create(log)
+        append_rows(TimelineEntry, entries)
+        append_rows(ChangeLogEntry, log)
         hooks.comments_added([(p["ticket"], c) for p, c in zip(prepared, comments, strict=True)], actor=actor)
         if notify:
             mail_hooks.comments_added([(p["ticket"], c) for p, c in zip(prepared, comments, strict=True)])
@@ -218,20 +218,23 @@ def add_attachments(
         prepared.append((ticket, _prepare_file(filename, content)))
     with acting_as(actor), transaction.atomic():
         attachments = _store_attachments([(t, item, actor, None, public) for t, item in prepared])
-        TimelineEntry.objects.bulk_create(
-            timeline_entry(
-                ticket,
-                actor,
-                TimelineKind.ATTACHMENT,
-                public=public,
-                filename=attachment.filename,
-                attachment_id=attachment.pk,
-            )
-            for (ticket, _item), attachment in zip(prepared, attachments, strict=True)
+        append_rows(
+            TimelineEntry,
+            [
+                timeline_entry(
+                    ticket,
+                    actor,
+                    TimelineKind.ATTACHMENT,
+                    public=public,
+                    filename=attachment.filename,
+                    attachment_id=attachment.pk,
+                )
+                for (ticket, _item), attachment in zip(prepared, attachments, strict=True)
+            ],
         )
         log: list[Any] = []
         touch(list({id(t): t for t, _item in prepared}.values()), log=log)
-        ChangeLogEntry.objects.bulk_create(log)
+        append_rows(ChangeLogEntry, log)
     return attachments
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ventanilla.accounts.models import Organization, Team, User
 from ventanilla.catalog.models import Service
 from ventanilla.core import changelog, events
+from ventanilla.core.bulk import append_rows
 from ventanilla.core.context import acting_as
 from ventanilla.core.errors import Conflict, NotPermitted, ValidationFailed
 from ventanilla.core.html import html_to_text, sanitize_html
@@ -405,7 +406,7 @@ def _persist(actor: User | None, batch: list[_Prepared], *, notify: bool = True)
             )
             if id(ticket) in picked:
                 entries.extend(picked[id(ticket)].timeline(ticket, actor))
-        TimelineEntry.objects.bulk_create(entries)
+        append_rows(TimelineEntry, entries)
         hooks.tickets_created(tickets, actor=actor)
         if notify:
             mail_hooks.tickets_created(tickets, actor=actor)
