@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -55,9 +56,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=1000, help="messages per round")
     parser.add_argument(
-        "--profile", metavar="FILE", help="write cProfile statistics of store + process to FILE (slows them down)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="folders processed one after the other; the figures are their median (virtual machines vary)",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="write cProfile statistics of the rounds to FILE (slows them down)"
     )
     parser.add_argument("--skip-outbox", action="store_true", help="do not measure outbox delivery")
     args = parser.parse_args()
@@ -79,6 +86,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from ventanilla.accounts.models import Organization, OrganizationDomain, Team
+    from ventanilla.celery import app as celery_app
     from ventanilla.mail.models import InboundMessage, Mailbox, OutboundMessage
     from ventanilla.mail.outbound import deliver_outbox
     from ventanilla.mail.services import process_pending, store_message, store_messages
@@ -86,8 +94,6 @@ def main() -> None:
 
     # What a Celery worker does when it starts: import every app's tasks (and what they import), so the
     # figures are a running worker's, not a cold process's first imports.
-    from ventanilla.celery import app as celery_app
-
     celery_app.loader.import_default_modules()
 
     org = Organization.objects.create(name="Acme bench")
@@ -95,20 +101,20 @@ def main() -> None:
     team = Team.objects.create(name="Bench desk")
     mailbox = Mailbox.objects.create(name="soporte", address="soporte@desk.test", team=team, language="es")
 
-    folder = Path(tempfile.mkdtemp(prefix="ventanilla-mail-corpus-"))
-    generate(folder, args.messages)
-    files = sorted(folder.glob("*.eml"))
     single = Path(tempfile.mkdtemp(prefix="ventanilla-mail-single-"))
     generate(single, 200, seed=11, prefix="single")
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"{len(files)} messages in {folder}, database {engine}")
+    print(f"{args.rounds} rounds of {args.messages} messages, database {engine}")
 
     singles = sorted(single.glob("*.eml"))
     started = time.perf_counter()
     for path in singles:
         store_message(path.read_bytes(), mailbox=mailbox)
     single_s = time.perf_counter() - started
-    InboundMessage.objects.all().delete()  # measured only: not part of the processed folder
+    InboundMessage.objects.all().delete()  # measured only: not part of the processed folders
+    print(
+        f"{'store, one by one (pipe, LMTP)':34s} {len(singles) / single_s:>8,.0f} msg/s  ({single_s:.2f} s)"
+    )
 
     profiler = None
     if args.profile:
@@ -116,32 +122,42 @@ def main() -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
-    for start in range(0, len(files), 100):
-        store_messages([p.read_bytes() for p in files[start : start + 100]], source="import", mailbox=mailbox)
-    store_s = time.perf_counter() - started
-    started, cpu = time.perf_counter(), time.process_time()
-    while process_pending(limit=1000):
-        pass
-    process_s, process_cpu = time.perf_counter() - started, time.process_time() - cpu
+    figures = []
+    for number in range(1, args.rounds + 1):
+        # Each round: a new folder from new senders (the same mix of known and unknown people), into the
+        # database the rounds before filled, as a running desk would receive it.
+        folder = Path(tempfile.mkdtemp(prefix="ventanilla-mail-corpus-"))
+        generate(folder, args.messages, seed=number, prefix=f"r{number}", people=f"r{number}cliente")
+        files = sorted(folder.glob("*.eml"))
+        before = InboundMessage.objects.count()
+        started = time.perf_counter()
+        for start in range(0, len(files), 100):
+            batch = [p.read_bytes() for p in files[start : start + 100]]
+            store_messages(batch, source="import", mailbox=mailbox)
+        store_s = time.perf_counter() - started
+        started, cpu = time.perf_counter(), time.process_time()
+        while process_pending(limit=1000):
+            pass
+        process_s, process_cpu = time.perf_counter() - started, time.process_time() - cpu
+        n = InboundMessage.objects.count() - before
+        figures.append((n / store_s, n / process_s, n / (store_s + process_s)))
+        print(
+            f"round {number}: {n} messages; store {n / store_s:,.0f} msg/s ({store_s:.2f} s), "
+            f"process {n / process_s:,.0f} msg/s ({process_s:.2f} s, {process_cpu:.2f} s of it this "
+            f"process's CPU), store + process {n / (store_s + process_s):,.0f} msg/s"
+        )
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
-    n = len(files)
     outcomes: dict[str, int] = {}
     for outcome in InboundMessage.objects.values_list("outcome", flat=True):
         outcomes[outcome or "-"] = outcomes.get(outcome or "-", 0) + 1
+    labels = ["store, batched (import, IMAP)", "process (one worker process)", "full pipeline, one process"]
+    for label, values in zip(labels, zip(*figures, strict=True), strict=True):
+        spread = f"(rounds {min(values):,.0f}–{max(values):,.0f})" if len(values) > 1 else ""
+        print(f"{label:34s} {statistics.median(values):>8,.0f} msg/s  median {spread}")
     print(
-        f"{'store, one by one (pipe, LMTP)':34s} {len(singles) / single_s:>8,.0f} msg/s  ({single_s:.2f} s)"
-    )
-    print(f"{'store, batched (import, IMAP)':34s} {n / store_s:>8,.0f} msg/s  ({store_s:.2f} s)")
-    print(
-        f"{'process (one worker process)':34s} {n / process_s:>8,.0f} msg/s  ({process_s:.2f} s, "
-        f"{process_cpu:.2f} s of it this process's CPU)"
-    )
-    print(f"{"full pipeline, one process":34s} {n / (store_s + process_s):>8,.0f} msg/s  (store + process)")
-    print(
-        "outcomes:",
+        "outcomes, all rounds:",
         ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())),
         "| quarantined",
         InboundMessage.objects.filter(state="quarantined").count(),
@@ -167,10 +183,10 @@ def main() -> None:
             "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
         }
     }
-    pending = OutboundMessage.objects.filter(state="pending").count()
+    pending = min(args.messages, OutboundMessage.objects.filter(state="pending").count())
     started = time.perf_counter()
     sent = 0
-    while done := deliver_outbox(limit=500):
+    while sent < args.messages and (done := deliver_outbox(limit=min(500, args.messages - sent))):
         sent += done
     out_s = time.perf_counter() - started
     controller.stop()

@@ -18,13 +18,16 @@ SUBJECTS = [
 ]
 
 
-def generate(folder: Path, n: int, seed: int = 5, prefix: str = "bench") -> None:
-    """``n`` varied messages; replies point at earlier messages of the same sender (References)."""
+def generate(folder: Path, n: int, seed: int = 5, prefix: str = "bench", people: str = "cliente") -> None:
+    """``n`` varied messages; replies point at earlier messages of the same sender (References).
+
+    Senders are ``<people><0-199>@acme.test`` or ``@gmail.test``: another ``people`` gives a folder
+    whose senders the desk does not know yet."""
     rng = random.Random(seed)
     sent: dict[str, list[str]] = {}
     png = base64.encodebytes(b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(3000))).decode()
     for i in range(n):
-        who = f"cliente{rng.randrange(200)}@{'acme.test' if rng.random() < 0.7 else 'gmail.test'}"
+        who = f"{people}{rng.randrange(200)}@{'acme.test' if rng.random() < 0.7 else 'gmail.test'}"
         lang, subject, body = rng.choice(SUBJECTS)
         msgid = f"{prefix}-{i}@client.test"
         roll = rng.random()
