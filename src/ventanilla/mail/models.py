@@ -98,9 +98,12 @@ class InboundMessage(models.Model):
         related_name="messages",
     )
     source = models.CharField(_("received by"), max_length=8, choices=Source.choices)
-    dedup_key = models.CharField(max_length=300, unique=True)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    message_id = models.CharField(_("Message-ID"), max_length=500, blank=True, db_index=True)
+    # Unique, sha256 and message_id indexes are declared in Meta: fields with unique=True or db_index=True
+    # get a second, ``LIKE``-prefix index on PostgreSQL that no query here uses, and every stored and
+    # every processed message paid for its upkeep. sha256 is kept for audits; nothing looks rows up by it.
+    dedup_key = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    message_id = models.CharField(_("Message-ID"), max_length=500, blank=True)
     raw = models.BinaryField(_("raw message"))
     size = models.PositiveIntegerField(_("size"))
     envelope_recipients = models.JSONField(_("envelope recipients"), default=list, blank=True)
@@ -144,7 +147,11 @@ class InboundMessage(models.Model):
         verbose_name = _("inbound message")
         verbose_name_plural = _("inbound messages")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["state", "id"], name="mail_inbound_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "id"], name="mail_inbound_state_idx"),
+            models.Index(fields=["message_id"], name="mail_inbound_message_id_idx"),  # threading
+        ]
+        constraints = [models.UniqueConstraint(fields=["dedup_key"], name="mail_inbound_dedup_key_uniq")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject[:60]}"
@@ -168,7 +175,7 @@ class OutboundMessage(models.Model):
     )
     to_address = models.EmailField(_("to"))
     language = models.CharField(_("language"), max_length=5)
-    message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=300)  # unique: Meta (no LIKE index)
     in_reply_to = models.CharField(max_length=500, blank=True)
     references = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
@@ -189,6 +196,7 @@ class OutboundMessage(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="mail_outbox_due_idx"),
             models.Index(fields=["to_address", "kind", "created_at"], name="mail_outbox_rate_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["message_id"], name="mail_outbox_message_id_uniq")]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_address}"
