@@ -1,9 +1,10 @@
 """Outbound notifications: outbox rows written with the change, delivered by workers.
 
-Delivery claims a row with a conditional UPDATE (a lease), sends it, and records every attempt. An SMTP
-server that is down only delays mail: the row is retried with exponential backoff, and after
-``MAIL_OUTBOX_MAX_ATTEMPTS`` it is marked failed and listed for an administrator to retry. A worker
-killed between sending and recording may send a message twice, with the same Message-ID.
+Delivery leases due rows a chunk at a time (``SKIP LOCKED``), reads what their messages need once per
+chunk, sends each and records every attempt. An SMTP server that is down only delays mail: the row is
+retried with exponential backoff, and after ``MAIL_OUTBOX_MAX_ATTEMPTS`` it is marked failed and listed
+for an administrator to retry. A worker killed between sending and recording may send a message twice,
+with the same Message-ID.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.signing import TimestampSigner
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Count, F
 from django.db.models.signals import post_delete, post_save
@@ -366,20 +368,37 @@ def ticket_link(ticket: Any, *, agent: bool = False) -> str:
     return settings.BASE_URL + "/"
 
 
-def _references(row: OutboundMessage) -> tuple[str, str]:
+class _Context:
+    """What building the messages of a delivery run reads from the database, read once for all of them:
+    their tickets, the first inbound Message-ID of each ticket and the outbox history of each ticket."""
+
+    def __init__(self, rows: list[OutboundMessage]) -> None:
+        from ventanilla.tickets.models import Ticket
+
+        ids = {row.ticket_id for row in rows}
+        self.tickets = {t.pk: t for t in Ticket.objects.select_related("requester").filter(pk__in=ids)}
+        self.origin: dict[int, str] = {}
+        for ticket_id, message_id in (
+            InboundMessage.objects.filter(ticket_id__in=ids).exclude(message_id="").order_by("id")
+        ).values_list("ticket_id", "message_id"):
+            self.origin.setdefault(ticket_id, message_id)
+        self.sent: dict[tuple[int, str], list[tuple[int, str]]] = {}  # (ticket, address) -> (id, Message-ID)
+        for ticket_id, address, pk, message_id in (
+            OutboundMessage.objects.filter(ticket_id__in=ids)
+            .order_by("id")
+            .values_list("ticket_id", "to_address", "id", "message_id")
+        ):
+            self.sent.setdefault((ticket_id, address), []).append((pk, message_id))
+
+    def references(self, row: OutboundMessage) -> tuple[str | None, list[str]]:
+        """The ticket's first inbound Message-ID and the last five sent to this address before ``row``."""
+        earlier = [m for pk, m in self.sent.get((row.ticket_id, row.to_address), []) if pk < row.pk]
+        return self.origin.get(row.ticket_id), earlier[-5:][::-1]
+
+
+def _references(row: OutboundMessage, context: _Context) -> tuple[str, str]:
     """In-Reply-To and References that make every client thread the conversation."""
-    origin = (
-        InboundMessage.objects.filter(ticket_id=row.ticket_id)
-        .exclude(message_id="")
-        .order_by("id")
-        .values_list("message_id", flat=True)
-        .first()
-    )
-    earlier = list(
-        OutboundMessage.objects.filter(ticket_id=row.ticket_id, to_address=row.to_address, id__lt=row.pk)
-        .order_by("-id")
-        .values_list("message_id", flat=True)[:5]
-    )
+    origin, earlier = context.references(row)
     chain = [m for m in [origin, *reversed(earlier)] if m]
     parent = row.in_reply_to or (earlier[0] if earlier else origin) or ""
     if parent and parent not in chain:
@@ -387,17 +406,19 @@ def _references(row: OutboundMessage) -> tuple[str, str]:
     return (f"<{parent}>" if parent else ""), " ".join(f"<{m}>" for m in chain[-10:])
 
 
-def build_message(row: OutboundMessage) -> EmailMultiAlternatives:
-    from ventanilla.tickets.models import Ticket
-
-    ticket = Ticket.objects.select_related("requester").get(pk=row.ticket_id)
+def build_message(row: OutboundMessage, context: _Context | None = None) -> EmailMultiAlternatives:
+    """The email of an outbox row; ``context``: what a delivery run read for all its rows."""
+    context = context or _Context([row])
+    ticket = context.tickets.get(row.ticket_id)
+    if ticket is None:
+        raise LookupError(f"ticket {row.ticket_id} no longer exists")
     mailbox = row.mailbox
     address = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
     token = tokens.make_token(row.ticket_id, row.recipient_id or 0)
     for_agent = row.kind in AGENT_KINDS
     with translation.override(row.language):
         author = row.comment.author if row.comment is not None else ticket.requester
-        context: dict[str, Any] = {
+        values: dict[str, Any] = {
             "ticket": ticket,
             "row": row,
             "comment": row.comment,
@@ -407,8 +428,8 @@ def build_message(row: OutboundMessage) -> EmailMultiAlternatives:
             "status": Status(row.payload["new"]).label if row.payload.get("new") in Status.values else "",
         }
         if row.kind == OutboundKind.RESOLVED:
-            context["confirm_link"] = resolution_link(row, "confirm")
-            context["reopen_link"] = resolution_link(row, "reopen")
+            values["confirm_link"] = resolution_link(row, "confirm")
+            values["reopen_link"] = resolution_link(row, "reopen")
         subjects = {
             OutboundKind.ACK: _("[%(number)s] Received: %(title)s"),
             OutboundKind.REPLY: _("Re: [%(number)s] %(title)s"),
@@ -423,13 +444,13 @@ def build_message(row: OutboundMessage) -> EmailMultiAlternatives:
             % {
                 "number": ticket.number,
                 "title": header_safe(ticket.title),
-                "status": context["status"],
+                "status": values["status"],
                 "name": header_safe(name, 80),
             },
             250,
         )
-        text = render_to_string(f"mail/{row.kind}.txt", context)
-        html = render_to_string(f"mail/{row.kind}.html", context)
+        text = render_to_string(f"mail/{row.kind}.txt", values)
+        html = render_to_string(f"mail/{row.kind}.html", values)
     if mailbox is not None:
         from_header = formataddr((header_safe(mailbox.display_name, 80), mailbox.address))
     else:
@@ -438,7 +459,7 @@ def build_message(row: OutboundMessage) -> EmailMultiAlternatives:
     if settings.MAIL_REPLY_PLUS_ADDRESSING and "@" in reply_address:
         local, domain = reply_address.rsplit("@", 1)
         reply_address = f"{local}+{token}@{domain}"
-    in_reply_to, references = _references(row)
+    in_reply_to, references = _references(row, context)
     headers = {
         "Message-ID": f"<{row.message_id}>",
         "Auto-Submitted": "auto-replied" if row.kind == OutboundKind.ACK else "auto-generated",
@@ -477,56 +498,78 @@ def _permanent(error: Exception) -> bool:
     )
 
 
+# Rows leased and prepared together; each is still marked sent the moment the server took it.
+DELIVERY_CHUNK = 50
+
+
 def deliver_outbox(*, limit: int = 500, now: Any = None) -> int:
-    """Send due rows (up to ``limit``); returns how many were sent. Safe with several workers."""
+    """Send due rows (up to ``limit``); returns how many were sent. Safe with several workers.
+
+    Rows are leased ``DELIVERY_CHUNK`` at a time (skipping those another worker holds) and what their
+    messages need is read once per chunk; each message is then sent and recorded on its own, so a worker
+    killed mid-chunk sends at most the one message it was handing over twice.
+    """
     now = now or timezone.now()
-    ids = list(
-        OutboundMessage.objects.filter(state=OutboundState.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
-        return 0
-    sent = 0
+    sent = handled = 0
     connection = mailers.default
     opened = False
     try:
-        for pk in ids:
-            claimed = OutboundMessage.objects.filter(
-                pk=pk,
-                state=OutboundState.PENDING,
-                next_attempt_at__lte=now,
-            ).update(next_attempt_at=timezone.now() + LEASE, attempts=F("attempts") + 1)
-            if not claimed:
-                continue
-            row = OutboundMessage.objects.select_related("mailbox", "comment").get(pk=pk)
-            started = timezone.now()
-            try:
-                message = build_message(row)
-                if not opened:
-                    connection.open()
-                    opened = True
-                if connection.send_messages([message]) != 1:
-                    raise smtplib.SMTPException("the mail backend did not accept the message")
-            except Exception as exc:  # every failure is logged on the row and retried (or given up)
-                if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | OSError):
-                    opened = False
-                    with contextlib.suppress(Exception):  # nothing useful to do about it
-                        connection.close()
-                _failed(row, exc, started)
-                continue
-            OutboundAttempt.objects.create(
-                message=row, started_at=started, finished_at=timezone.now(), ok=True
-            )
-            OutboundMessage.objects.filter(pk=pk).update(
-                state=OutboundState.SENT, sent_at=timezone.now(), last_error=""
-            )
-            sent += 1
+        while handled < limit:
+            rows = _lease(min(DELIVERY_CHUNK, limit - handled), now)
+            if not rows:
+                break
+            handled += len(rows)
+            context = _Context(rows)
+            for row in rows:
+                started = timezone.now()
+                try:
+                    message = build_message(row, context)
+                    if not opened:
+                        connection.open()
+                        opened = True
+                    if connection.send_messages([message]) != 1:
+                        raise smtplib.SMTPException("the mail backend did not accept the message")
+                except Exception as exc:  # every failure is logged on the row and retried (or given up)
+                    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | OSError):
+                        opened = False
+                        with contextlib.suppress(Exception):  # nothing useful to do about it
+                            connection.close()
+                    _failed(row, exc, started)
+                    continue
+                _sent(row, started)
+                sent += 1
     finally:
         if opened:
             with contextlib.suppress(Exception):  # nothing useful to do about it
                 connection.close()
     return sent
+
+
+def _lease(size: int, now: Any) -> list[OutboundMessage]:
+    """Take up to ``size`` due rows for ``LEASE``: another worker skips them, and a worker that dies
+    leaves them to be retried when the lease runs out."""
+    with transaction.atomic():
+        due = OutboundMessage.objects.filter(state=OutboundState.PENDING, next_attempt_at__lte=now)
+        if db_connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        OutboundMessage.objects.filter(pk__in=ids).update(
+            next_attempt_at=timezone.now() + LEASE, attempts=F("attempts") + 1
+        )
+    order = {pk: i for i, pk in enumerate(ids)}
+    rows = list(OutboundMessage.objects.select_related("mailbox", "comment__author").filter(pk__in=ids))
+    return sorted(rows, key=lambda row: order[row.pk])
+
+
+def _sent(row: OutboundMessage, started: Any) -> None:
+    finished = timezone.now()
+    with transaction.atomic():
+        OutboundMessage.objects.filter(pk=row.pk).update(
+            state=OutboundState.SENT, sent_at=finished, last_error=""
+        )
+        OutboundAttempt.objects.create(message=row, started_at=started, finished_at=finished, ok=True)
 
 
 def _failed(row: OutboundMessage, error: Exception, started: Any) -> None:

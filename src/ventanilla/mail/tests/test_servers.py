@@ -213,6 +213,46 @@ def test_imap_flag_mode_and_store_failure_leaves_mail_on_server(personas: Any, m
         assert InboundMessage.objects.count() == 2
 
 
+def test_outbox_delivered_in_chunks_with_statements_per_message_fixed(
+    personas: Any, mailbox: Any, settings: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ventanilla.mail import outbound
+
+    settings.MAIL_NOTIFY_AGENTS = False
+    for i in range(7):
+        ingest(
+            make_mail(sender=f"user{i}@acme.test", subject=f"Problema {i}", msgid=f"<chunk{i}@c.test>"),
+            mailbox,
+        )
+    assert OutboundMessage.objects.filter(state="pending").count() == 7
+    sink = Sink(port=free_port())
+    sink.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
+        }
+    }
+    old_chunk, outbound.DELIVERY_CHUNK = outbound.DELIVERY_CHUNK, 4
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert deliver_outbox() == 7
+    finally:
+        outbound.DELIVERY_CHUNK = old_chunk
+        sink.stop()
+    # Per chunk: lease (select, update, load), tickets, first inbound ids, outbox history, and an empty
+    # lease at the end; per message: its "sent" update and its attempt.
+    statements = [q for q in queries.captured_queries if q["sql"].startswith(("SELECT", "UPDATE", "INSERT"))]
+    assert len(statements) <= 2 * 6 + 1 + 7 * 2
+    assert len(sink.messages) == 7
+    assert {m.decode(errors="replace").count("In-Reply-To: <chunk") for m in sink.messages} == {1}
+    assert OutboundAttempt.objects.filter(ok=True).count() == 7
+    assert not OutboundMessage.objects.exclude(state="sent").exists()
+
+
 def test_outbound_threading_headers_and_round_trip(personas: Any, mailbox: Any, settings: Any) -> None:
     from ventanilla.core.services import update_reference
 
