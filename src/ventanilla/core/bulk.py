@@ -17,11 +17,12 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def bulk_insert(model: type[models.Model], objs: list[Any]) -> None:
     """Insert new ``objs`` of ``model`` and set their primary keys (like ``bulk_create``, no signals)."""
+    connection = _connection()
     if connection.vendor != "postgresql" or len(objs) < 2:
         model._default_manager.bulk_create(objs)
         return
@@ -32,7 +33,7 @@ def bulk_insert(model: type[models.Model], objs: list[Any]) -> None:
         columns.append(values)
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(f.column)) for f in fields)
-    arrays = ", ".join(_array(f) for f in fields)
+    arrays = ", ".join(_array(f, connection) for f in fields)
     table = quote(model._meta.db_table)
     pk = quote(str(model._meta.pk.column))
     with connection.cursor() as cursor:
@@ -53,6 +54,7 @@ def append_rows(model: type[models.Model], objs: list[Any]) -> None:
     PostgreSQL (shown in the query log like any statement, so query-count tests see it), ``bulk_create``
     elsewhere.
     """
+    connection = _connection()
     if connection.vendor != "postgresql" or len(objs) < 2:
         model._default_manager.bulk_create(objs)
         return
@@ -74,6 +76,7 @@ def bulk_update(model: type[models.Model], objs: list[Any], names: list[str]) ->
     """Write the fields ``names`` of saved ``objs`` (their current values), one statement on PostgreSQL."""
     if not objs:
         return
+    connection = _connection()
     fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in names]
     pk = cast("models.Field[Any, Any]", model._meta.pk)
     quote = connection.ops.quote_name
@@ -85,7 +88,7 @@ def bulk_update(model: type[models.Model], objs: list[Any], names: list[str]) ->
         if connection.vendor == "postgresql":
             columns = [quote(str(f.column)) for f in [*fields, pk]]
             assign = ", ".join(f"{c} = v.{c}" for c in columns[:-1])
-            arrays = ", ".join(_array(f) for f in [*fields, pk])
+            arrays = ", ".join(_array(f, connection) for f in [*fields, pk])
             cursor.execute(
                 f"UPDATE {table} SET {assign} FROM UNNEST({arrays}) AS v({', '.join(columns)}) "  # noqa: S608
                 f"WHERE {table}.{columns[-1]} = v.{columns[-1]}",
@@ -96,6 +99,12 @@ def bulk_update(model: type[models.Model], objs: list[Any], names: list[str]) ->
             cursor.executemany(f"UPDATE {table} SET {assign} WHERE {quote(str(pk.column))} = %s", rows)  # noqa: S608 - names only
 
 
-def _array(field: Any) -> str:
+def _connection() -> Any:
+    """The default connection itself: ``django.db.connection`` is a proxy that looks the connection up in a
+    context-local store at every attribute, and field preparation reads it for every value."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _array(field: Any, connection: Any) -> str:
     """A placeholder for an array of the column's values (no length: ``varchar[]``, not ``varchar(50)[]``)."""
     return f"%s::{str(field.db_type(connection)).split('(')[0]}[]"
