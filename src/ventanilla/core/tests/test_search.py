@@ -225,6 +225,32 @@ def test_index_follows_service_writes(personas: Any, tickets: dict[str, Ticket])
     assert found(personas.agent_1, "zanahoria") == []
 
 
+def test_comments_written_in_one_statement_index_every_ticket(
+    personas: Any, tickets: dict[str, Ticket]
+) -> None:
+    """A batch (mail) inserts many comments in one statement, several on the same ticket: each ticket is
+    reindexed once with all of them (PostgreSQL: a statement trigger; SQLite: row triggers)."""
+    printer, vpn = tickets["printer"], tickets["vpn"]
+    Comment.objects.bulk_create(
+        [
+            Comment(ticket=printer, author=personas.customer_a, body="Tambien falla el escaner", public=True),
+            Comment(ticket=printer, author=personas.agent_1, body="Revisar fusor berenjena", public=False),
+            Comment(
+                ticket=vpn, author=personas.customer_a, body="Sigue sin conectar desde casa", public=True
+            ),
+        ]
+    )
+    assert found(personas.customer_a, "escaner") == [printer.pk]
+    assert found(personas.customer_a, "berenjena") == []  # an internal note stays internal
+    assert found(personas.manager, "berenjena") == [printer.pk]
+    assert found(personas.customer_a, "casa") == [vpn.pk]
+    assert found(personas.manager, "zanahoria") == [vpn.pk]  # the earlier note is still there
+    Comment.objects.filter(body__in=["Tambien falla el escaner", "Sigue sin conectar desde casa"]).delete()
+    assert found(personas.manager, "escaner") == []
+    assert found(personas.manager, "casa") == []
+    assert found(personas.manager, "berenjena") == [printer.pk]
+
+
 def test_reindex_helpers(personas: Any, tickets: dict[str, Ticket]) -> None:
     index_ticket(tickets["vpn"].pk)
     rebuild_index()
