@@ -383,8 +383,9 @@ class _Context:
         ).values_list("ticket_id", "message_id"):
             self.origin.setdefault(ticket_id, message_id)
         self.sent: dict[tuple[int, str], list[tuple[int, str]]] = {}  # (ticket, address) -> (id, Message-ID)
+        addresses = {row.to_address for row in rows}
         for ticket_id, address, pk, message_id in (
-            OutboundMessage.objects.filter(ticket_id__in=ids)
+            OutboundMessage.objects.filter(ticket_id__in=ids, to_address__in=addresses)
             .order_by("id")
             .values_list("ticket_id", "to_address", "id", "message_id")
         ):
