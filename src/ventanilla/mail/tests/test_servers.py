@@ -23,7 +23,7 @@ from ventanilla.tickets.models import Comment, Ticket
 from ventanilla.tickets.services import add_comment, update_ticket
 
 from .helpers import ingest, make_mail
-from .servers import Sink, dovecot_server, free_port
+from .servers import Sink, dovecot_server, free_port, smtp_sink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -214,7 +214,7 @@ def test_imap_flag_mode_and_store_failure_leaves_mail_on_server(personas: Any, m
 
 
 def test_outbox_delivered_in_chunks_with_statements_per_message_fixed(
-    personas: Any, mailbox: Any, settings: Any
+    personas: Any, mailbox: Any, settings: Any, monkeypatch: Any
 ) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -228,21 +228,9 @@ def test_outbox_delivered_in_chunks_with_statements_per_message_fixed(
             mailbox,
         )
     assert OutboundMessage.objects.filter(state="pending").count() == 7
-    sink = Sink(port=free_port())
-    sink.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
-        }
-    }
-    old_chunk, outbound.DELIVERY_CHUNK = outbound.DELIVERY_CHUNK, 4
-    try:
-        with CaptureQueriesContext(connection) as queries:
-            assert deliver_outbox() == 7
-    finally:
-        outbound.DELIVERY_CHUNK = old_chunk
-        sink.stop()
+    monkeypatch.setattr(outbound, "DELIVERY_CHUNK", 4)
+    with smtp_sink(settings) as sink, CaptureQueriesContext(connection) as queries:
+        assert deliver_outbox() == 7
     # Per chunk: lease (select, update, load), tickets, first inbound ids, outbox history, and an empty
     # lease at the end; per message: its "sent" update and its attempt.
     statements = [q for q in queries.captured_queries if q["sql"].startswith(("SELECT", "UPDATE", "INSERT"))]
@@ -258,15 +246,7 @@ def test_outbound_threading_headers_and_round_trip(personas: Any, mailbox: Any, 
 
     update_reference(personas.customer_a, {"language": "es"}, actor=None)
     settings.MAIL_NOTIFY_AGENTS = False  # the customer's side of the thread (agents: test_notifications)
-    sink = Sink(port=free_port())
-    sink.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
-        }
-    }
-    try:
+    with smtp_sink(settings) as sink:
         row = ingest(make_mail(subject="Impresora rota", msgid="<orig@c.test>"), mailbox)
         ticket = row.ticket
         # Ticket data with a line break must not become a header of its own (header injection).
@@ -275,8 +255,6 @@ def test_outbound_threading_headers_and_round_trip(personas: Any, mailbox: Any, 
         add_comment(actor=personas.agent_1, ticket=ticket, body="internal only", public=False)
         assert deliver_outbox() == 2
         assert deliver_outbox() == 0
-    finally:
-        sink.stop()
     ack, reply = (message_from_bytes(m, policy=policy.default) for m in sink.messages)
     assert ack["Auto-Submitted"] == "auto-replied"
     assert reply["Auto-Submitted"] == "auto-generated"
@@ -347,19 +325,9 @@ def test_smtp_down_then_back_loses_and_duplicates_nothing(personas: Any, mailbox
 
 
 def test_bounce_of_our_mail_is_shown_on_the_ticket(personas: Any, mailbox: Any, settings: Any) -> None:
-    sink = Sink(port=free_port())
-    sink.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
-        }
-    }
-    try:
+    with smtp_sink(settings) as sink:
         ticket = ingest(make_mail(), mailbox).ticket
         deliver_outbox()
-    finally:
-        sink.stop()
     sent = message_from_bytes(sink.messages[0], policy=policy.default)
     dsn = (
         b"From: MAILER-DAEMON@mx.acme.test\r\nTo: support@desk.test\r\nSubject: Undelivered Mail\r\n"
