@@ -26,11 +26,8 @@ def bulk_insert(model: type[models.Model], objs: list[Any]) -> None:
     if connection.vendor != "postgresql" or len(objs) < 2:
         model._default_manager.bulk_create(objs)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = []
-    for field in fields:
-        values = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objs]
-        columns.append(values)
+    fields, rows = _new_rows(model, objs, connection)
+    columns = [list(column) for column in zip(*rows, strict=True)]
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(f.column)) for f in fields)
     arrays = ", ".join(_array(f, connection) for f in fields)
@@ -58,10 +55,9 @@ def append_rows(model: type[models.Model], objs: list[Any]) -> None:
     if connection.vendor != "postgresql" or len(objs) < 2:
         model._default_manager.bulk_create(objs)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields, rows = _new_rows(model, objs, connection)
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) FROM STDIN"
-    rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs]
     started = time.monotonic()
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
@@ -97,6 +93,14 @@ def bulk_update(model: type[models.Model], objs: list[Any], names: list[str]) ->
         else:
             assign = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
             cursor.executemany(f"UPDATE {table} SET {assign} WHERE {quote(str(pk.column))} = %s", rows)  # noqa: S608 - names only
+
+
+def _new_rows(model: type[models.Model], objs: list[Any], connection: Any) -> tuple[list[Any], list[Any]]:
+    """The columns of a new row of ``model`` (all but the primary key) and each object's values for them,
+    as the database stores them (``auto_now_add`` and defaults applied, as ``save()`` would)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs]
+    return fields, rows
 
 
 def _connection() -> Any:
