@@ -392,16 +392,17 @@ class _Context:
             self.sent.setdefault((ticket_id, address), []).append((pk, message_id))
 
     def references(self, row: OutboundMessage) -> tuple[str | None, list[str]]:
-        """The ticket's first inbound Message-ID and the last five sent to this address before ``row``."""
+        """The ticket's first inbound Message-ID and the last five sent to this address before ``row``,
+        oldest first."""
         earlier = [m for pk, m in self.sent.get((row.ticket_id, row.to_address), []) if pk < row.pk]
-        return self.origin.get(row.ticket_id), earlier[-5:][::-1]
+        return self.origin.get(row.ticket_id), earlier[-5:]
 
 
 def _references(row: OutboundMessage, context: _Context) -> tuple[str, str]:
     """In-Reply-To and References that make every client thread the conversation."""
     origin, earlier = context.references(row)
-    chain = [m for m in [origin, *reversed(earlier)] if m]
-    parent = row.in_reply_to or (earlier[0] if earlier else origin) or ""
+    chain = [m for m in [origin, *earlier] if m]
+    parent = row.in_reply_to or (earlier[-1] if earlier else origin) or ""
     if parent and parent not in chain:
         chain.append(parent)
     return (f"<{parent}>" if parent else ""), " ".join(f"<{m}>" for m in chain[-10:])
