@@ -50,19 +50,12 @@ PG_COMMENT_TRIGGERS = [
     CREATE OR REPLACE FUNCTION ventanilla_comment_search_statement() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP = 'INSERT' THEN
-            UPDATE tickets_ticket t
-               SET (search_public, search_notes) = (
-                   SELECT v.v_public, v.v_notes
-                     FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v)
-             WHERE t.id IN (SELECT ticket_id FROM ventanilla_new_comments);
-        ELSE
-            UPDATE tickets_ticket t
-               SET (search_public, search_notes) = (
-                   SELECT v.v_public, v.v_notes
-                     FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v)
-             WHERE t.id IN (SELECT ticket_id FROM ventanilla_old_comments);
-        END IF;
+        -- The inserted rows, or the deleted ones: both triggers give their transition table this name.
+        UPDATE tickets_ticket t
+           SET (search_public, search_notes) = (
+               SELECT v.v_public, v.v_notes
+                 FROM ventanilla_ticket_search_vectors(t.id, t.title, t.description) v)
+         WHERE t.id IN (SELECT ticket_id FROM ventanilla_changed_comments);
         RETURN NULL;
     END $$
     """,
@@ -72,10 +65,10 @@ PG_COMMENT_TRIGGERS = [
     "CREATE TRIGGER comment_search AFTER UPDATE OF body, public, ticket_id "
     "ON tickets_comment FOR EACH ROW EXECUTE FUNCTION ventanilla_comment_search_trigger()",
     "CREATE TRIGGER comment_search_insert AFTER INSERT ON tickets_comment "
-    "REFERENCING NEW TABLE AS ventanilla_new_comments "
+    "REFERENCING NEW TABLE AS ventanilla_changed_comments "
     "FOR EACH STATEMENT EXECUTE FUNCTION ventanilla_comment_search_statement()",
     "CREATE TRIGGER comment_search_delete AFTER DELETE ON tickets_comment "
-    "REFERENCING OLD TABLE AS ventanilla_old_comments "
+    "REFERENCING OLD TABLE AS ventanilla_changed_comments "
     "FOR EACH STATEMENT EXECUTE FUNCTION ventanilla_comment_search_statement()",
 ]
 
