@@ -17,7 +17,9 @@ Plans (PostgreSQL, 1M tickets; docs/development/performance.md): one EXPLAIN (pl
 estimates how many tickets of the caller's queryset match. A selective match is *fenced*
 (``pk = ANY(ARRAY(SELECT id FROM <caller's queryset> WHERE <match>))``, see :class:`.expressions.IdFence`),
 so it is always found through the indexes, whatever the planner guesses; common words are left to
-PostgreSQL's newest-first walk of the ids, which meets a page of matches soon. The fence is built from
+PostgreSQL's newest-first walk of the ids, which meets a page of matches soon — or, in a page newest first
+whose walk would be long, to a look at the newest ids only (:class:`.expressions.NewestWindow`: one more
+query, ``max(id)``). The fence is built from
 the queryset the caller passed, i.e. after ``restrict()``: the ids in it are the caller's. When the
 planner would build a bitmap of a big restriction (an agent's teams) to AND with a few thousand matches,
 the fence takes *candidates first*: the caller's queryset narrowed to the ids that match among all
@@ -38,12 +40,12 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, Max, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from ventanilla.core.context import current_actor
 
-from .expressions import IdFence, NewestOrAll, TicketMatch, TicketRank, TitleSimilar, TypoMatch
+from .expressions import IdFence, NewestOrAll, NewestWindow, TicketMatch, TicketRank, TitleSimilar, TypoMatch
 from .query import ParsedQuery, parse, parse_number
 from .schema import SEARCH_INDEXES, rebuild
 
@@ -115,12 +117,12 @@ def search_tickets(
     extra = [similar, queryset.order_by().values("pk")[:1]] if similar is not None else []
     estimates = plan_estimates(matches, *extra)
     if estimates[0].rows > FENCE_MAX_ESTIMATE:
-        # Common words: walking the ids newest first meets a page of matches within a few thousand rows,
-        # and the planner does that on its own. No typo fallback: the words did match.
+        # Common words: a page of them lies among the newest tickets. No typo fallback: the words did
+        # match. Pages newest first look in a window of the newest ids first (NewestWindow), else walk.
+        common = _newest_first(queryset, parsed, internal, estimates[0].rows)
         if not order:
-            return matches
-        walked = queryset.filter(_text_condition(parsed, internal, last=True))
-        return _newest_ranked(queryset, walked, parsed, internal, COMMON_RANK_WINDOW)
+            return queryset.filter(common)
+        return _newest_ranked(queryset, queryset.filter(common), parsed, internal, COMMON_RANK_WINDOW)
     # Selective: fence the match (see IdFence), built from the caller's restricted, filtered queryset;
     # the outer query keeps the caller's filters too, so the fence can only narrow them. Typos are looked
     # for only when the words match nothing the user may see (a second InitPlan, run only then): the
@@ -129,7 +131,7 @@ def search_tickets(
     # that walk finds fewer, a bitmap of all of them.
     fallback: Any = None
     if fuzzy:
-        typo = TypoMatch(parsed.terms, internal, indexed=True)
+        typo = TypoMatch(parsed.terms, internal)
         if estimates[2].rows > CANDIDATE_MAX_ESTIMATE:
             # A big restriction (an agent's teams): candidates first, as for the words below.
             fallback = queryset.filter(IdFence(_all_tickets(queryset).filter(typo)))
@@ -139,7 +141,7 @@ def search_tickets(
             table = queryset.model._meta.db_table  # a model constant, not input
             floor = RawSQL(f"(SELECT max(id) FROM {table}) - %s", [FUZZY_RECENT_IDS])  # noqa: S608, S611
             # The typo test after the restriction's (``last``): only tickets the user sees pay for it.
-            per_row = TypoMatch(parsed.terms, internal, indexed=False, last=True)
+            per_row = TypoMatch(parsed.terms, internal, last=True)
             fallback = NewestOrAll(queryset.filter(per_row, pk__gt=floor), fallback, FUZZY_WINDOW)
     if estimates[0].candidates_first:
         # Candidates first: the same restricted queryset, narrowed to the ids that match among all tickets
@@ -154,6 +156,17 @@ def search_tickets(
 def _all_tickets(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """Every ticket, unrestricted: only ever used inside a fence of the caller's queryset (candidates)."""
     return queryset.model._base_manager.using(queryset.db).all()
+
+
+def _newest_first(queryset: QuerySet[Any], parsed: ParsedQuery, internal: bool, estimate: float) -> Q:
+    """The match of common words, for pages newest first: see :class:`.expressions.NewestWindow`."""
+    indexed = _text_condition(parsed, internal)
+    # The test after the restriction's (``last``) for the walk: only visible tickets pay for it.
+    walked = _text_condition(parsed, internal, last=True)
+    newest_id = _all_tickets(queryset).aggregate(newest=Max("pk"))["newest"]
+    if not newest_id:
+        return walked
+    return Q(NewestWindow(indexed, walked, newest_id=newest_id, density=estimate / newest_id))
 
 
 def _text_condition(parsed: ParsedQuery, internal: bool, *, last: bool = False) -> Q:

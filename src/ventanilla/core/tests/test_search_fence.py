@@ -17,6 +17,7 @@ from django.db import connection
 import ventanilla.core.search as search
 from ventanilla.core.permissions import restrict
 from ventanilla.core.search import search_tickets
+from ventanilla.core.search.expressions import NewestWindow
 from ventanilla.testing.factories import make_ticket
 from ventanilla.tickets.models import Ticket
 from ventanilla.tickets.rules import team_ids
@@ -68,13 +69,17 @@ def crowd(personas: Any) -> dict[str, list[Ticket]]:
 _FENCE = search.PlanEstimate(0.0)
 _CANDIDATES = search.PlanEstimate(0.0, intersection=(10.0, 1e6))
 _MANY = search.PlanEstimate(1e9)
+# Common words, but in a database of a few dozen tickets: a window of the newest 3-4 ids for a page of 50.
+_WINDOWED = search.PlanEstimate(search.FENCE_MAX_ESTIMATE + 1.0)
 PLANS = {
     "fence": (_FENCE, _FENCE, _FENCE),
     "fence, walked fallback": (_FENCE, _MANY, _FENCE),
     "candidates": (_CANDIDATES, _FENCE, _MANY),
     "candidates, walked fallback": (_CANDIDATES, _MANY, _MANY),
     "walk": (_MANY, _MANY, _MANY),
+    "window": (_WINDOWED, _MANY, _MANY),
 }
+COMMON_WORD_PLANS = {"walk", "window"}  # the words matched: no typo fallback
 
 
 @pytest.fixture(params=sorted(PLANS) if POSTGRES else ["fts5"])
@@ -83,6 +88,8 @@ def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     if POSTGRES:
         estimates = PLANS[request.param]
         monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
+        # Windows however small: in the test database every walk is short.
+        monkeypatch.setattr(NewestWindow, "MIN_WALK", 0)
     return str(request.param)
 
 
@@ -111,7 +118,7 @@ def test_attacker_never_gets_another_organisations_ticket(
     # Not vacuous: the attacker does find their own ticket by the shared words (and, through the typo
     # fallback, by a misspelling — except on SQLite and in the common-words walk, which have none).
     assert newest(attacker, "correo lento") == ranked(attacker, "correo lento") == [own]
-    typo_finds = [own] if POSTGRES and plan != "walk" else []
+    typo_finds = [own] if POSTGRES and plan not in COMMON_WORD_PLANS else []
     assert newest(attacker, "corrreo lento") == ranked(attacker, "corrreo lento") == typo_finds
     # Ticket numbers of the other organisation, in every form, and paging past every id.
     for t in crowd["others"]:
@@ -164,7 +171,7 @@ def test_notes_stay_staff_only_inside_the_fence(
     # reach the note for a customer either.
     titled = make_ticket(personas.customer_a, actor=personas.customer_a, title="Zanahoria morada")
     assert newest(personas.customer_b, "zanahorai") == ranked(personas.customer_b, "zanahorai") == []
-    if POSTGRES and plan != "walk":
+    if POSTGRES and plan not in COMMON_WORD_PLANS:
         assert set(newest(personas.manager, "zanahorai")) == {first, titled.pk}
 
 
@@ -261,7 +268,7 @@ def test_plan_estimates_read_the_bitmap_and() -> None:
 def test_close_titles_only_when_the_words_match_nothing(
     personas: Any, crowd: dict[str, list[Ticket]], plan: str
 ) -> None:
-    if plan == "walk":
+    if plan in COMMON_WORD_PLANS:
         return  # common words: no typo fallback at all
     own = crowd["own"][0].pk
     # A typo finds the close title (all of them, or the newest FUZZY_WINDOW when they are many)...
@@ -289,3 +296,94 @@ def test_estimates_come_from_one_explain(personas: Any, crowd: dict[str, list[Ti
     estimates = search.estimated_rows(words, titles)
     assert len(estimates) == 2 and all(e >= 1 for e in estimates)
     assert search.estimated_rows(qs.none()) == [0.0]
+
+
+@pytest.fixture
+def printers(personas: Any) -> list[Ticket]:
+    """Twelve tickets with a common word, alternately organisation A's and B's, newest last."""
+    made = []
+    for i in range(12):
+        customer = personas.customer_a if i % 2 == 0 else personas.customer_b
+        made.append(make_ticket(customer, actor=customer, title=f"Impresora atascada {i}"))
+        make_ticket(customer, actor=customer, title=f"Pantalla rota {i}")  # in between, no match
+    return made
+
+
+def _force_window(monkeypatch: pytest.MonkeyPatch, page: int, width: int) -> None:
+    """Estimates that make NewestWindow look among the newest ``width`` ids for a page of ``page``."""
+    newest_id = Ticket.objects.order_by("-id").values_list("pk", flat=True)[0]
+    rows = NewestWindow.WINDOW_SAFETY * page * newest_id / width
+    estimate = search.PlanEstimate(max(rows, search.FENCE_MAX_ESTIMATE + 1.0))
+    monkeypatch.setattr(search, "plan_estimates", lambda *qs: [estimate] * len(qs))
+    monkeypatch.setattr(NewestWindow, "MIN_WALK", 0)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the window of newest ids is PostgreSQL's")
+@pytest.mark.parametrize("width", [1, 3, 7, 40])
+def test_newest_window_pages_exactly_like_the_walk(
+    personas: Any, printers: list[Ticket], monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    # Windows that hold the page, that come short (the walk takes over) and pages past the window: every
+    # page, cursor after cursor, is the walk's page, and never another organisation's ticket.
+    page = 2
+    _force_window(monkeypatch, page, width)
+    user = personas.customer_a
+    expected = [t.pk for t in reversed(printers) if t.requester_id == user.pk]
+    found: list[int] = []
+    cursor: dict[str, Any] = {}
+    while True:
+        qs = search_tickets(visible(user), "impresora", user=user, order=False).filter(**cursor)
+        rows = qs.order_by("-id")[:page]
+        assert "cardinality(w.ids)" in str(rows.query)
+        ids = [t.pk for t in rows]
+        found += ids
+        if len(ids) < page:
+            break
+        cursor = {"id__lt": ids[-1]}
+    assert found == expected
+    # A manager sees both organisations: the window interleaves them the same way.
+    manager = personas.manager
+    assert newest(manager, "impresora") == [t.pk for t in reversed(printers)]
+    assert set(ranked(manager, "impresora")) == {t.pk for t in printers[-search.COMMON_RANK_WINDOW :]}
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the window of newest ids is PostgreSQL's")
+def test_newest_window_only_for_pages_newest_first(
+    personas: Any, printers: list[Ticket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _force_window(monkeypatch, 50, 3)
+    user = personas.customer_a
+    expected = [t.pk for t in reversed(printers) if t.requester_id == user.pk]
+    result = search_tickets(visible(user), "impresora", user=user, order=False)
+    # A count, the oldest first, a page filtered through a join: the plain condition, the same rows.
+    assert result.count() == len(expected)
+    oldest = result.order_by("id")[:50]
+    assert "cardinality(w.ids)" not in str(oldest.query)
+    assert [t.pk for t in oldest] == expected[::-1]
+    joined = result.filter(organization__name=personas.org_a.name).order_by("-id")[:50]
+    assert "cardinality(w.ids)" not in str(joined.query)
+    assert [t.pk for t in joined] == expected
+    # An offset page counts the offset in: the window must hold offset + page rows.
+    assert [t.pk for t in result.order_by("-id")[2:4]] == expected[2:4]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the window of newest ids is PostgreSQL's")
+@pytest.mark.parametrize("order", [False, True])
+def test_a_page_of_common_words_costs_a_fixed_number_of_queries(
+    personas: Any,
+    printers: list[Ticket],
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+    order: bool,
+) -> None:
+    # The EXPLAIN is replaced by forced estimates here; what is left: max(id) for the window, the page.
+    _force_window(monkeypatch, 50, 40)
+    agent = personas.manager
+    qs = visible(agent).select_related(*RELATED)
+    with django_assert_num_queries(2) as captured:
+        result = search_tickets(qs, "impresora", user=agent, order=order)
+        page = list((result if order else result.order_by("-id"))[:50])
+        for ticket in page:
+            _ = (ticket.requester, ticket.organization, ticket.team, ticket.assignee)
+    assert {t.pk for t in page} == {t.pk for t in printers}
+    assert "cardinality(w.ids)" in captured.captured_queries[1]["sql"]
