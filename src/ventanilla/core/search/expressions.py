@@ -13,7 +13,9 @@ from typing import Any
 
 from django.db.models import BooleanField, Expression, F, FloatField, Q, QuerySet, Subquery
 from django.db.models.expressions import Col, Ref
+from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.db.models.sql import Query
+from django.db.models.sql.where import AND
 from django.utils.tree import Node
 
 from .query import fts5_match, pg_corrected_tsquery, pg_tsquery
@@ -336,7 +338,9 @@ class NewestWindow(Expression):
         width = math.ceil(self.WINDOW_SAFETY * walk)
         if walk < self.MIN_WALK or width >= self.newest_id:  # a short walk is cheaper than any bitmap
             return compiler.compile(self.walked)
-        window_sql, window_params = _inner_page(compiler, "indexed", limit, self.newest_id - width)
+        # Below a keyset cursor (``id < n``, a later page) the window starts at the cursor.
+        top = min(self.newest_id, _id_ceiling(query) or self.newest_id)
+        window_sql, window_params = _inner_page(compiler, "indexed", limit, top - width)
         walk_sql, walk_params = _inner_page(compiler, "walked", limit, None)
         pk = _pk_sql(compiler)
         # OFFSET 0 keeps the window's array one computation; the walk (an InitPlan) runs only if needed.
@@ -358,6 +362,23 @@ def _newest_page_limit(query: Query) -> int | None:
     if tuple(ordering) not in (("-id",), ("-pk",)):
         return None
     return int(query.high_mark)
+
+
+def _id_ceiling(query: Query) -> int | None:
+    """The lowest ``id < n`` / ``id <= n`` bound the WHERE requires of every row (a keyset cursor), if any."""
+    if query.where.connector != AND or query.where.negated:
+        return None
+    pk = query.get_meta().pk.column
+    bounds = [
+        int(child.rhs)
+        for child in query.where.children
+        if isinstance(child, (LessThan, LessThanOrEqual))
+        and isinstance(child.lhs, Col)
+        and child.lhs.alias == query.base_table
+        and child.lhs.target.column == pk
+        and isinstance(child.rhs, int)
+    ]
+    return min(bounds, default=None)
 
 
 def _columns_only_of(query: Query, alias: str) -> bool:
