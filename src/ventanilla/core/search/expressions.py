@@ -203,14 +203,25 @@ class NewestOrAll(Expression):
         raise NotImplementedError(f"NewestOrAll is PostgreSQL only, not {connection.vendor}")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        recent_sql, recent_params = compiler.compile(self.recent)
-        everything_sql, everything_params = compiler.compile(self.everything)
-        # OFFSET 0 keeps the walk's array a single computation however often ``r.ids`` is referenced.
-        sql = (
-            f"(SELECT CASE WHEN cardinality(r.ids) >= %s THEN r.ids ELSE ARRAY{everything_sql} END"  # noqa: S608
-            f" FROM (SELECT ARRAY{recent_sql} AS ids OFFSET 0) r)"
-        )
-        return sql, [self.size, *everything_params, *recent_params]
+        recent, everything = compiler.compile(self.recent), compiler.compile(self.everything)
+        return enough_or_else(recent, everything, self.size, alias="r")
+
+
+def enough_or_else(
+    first: tuple[str, Any], fallback: tuple[str, Any], size: int, *, alias: str
+) -> tuple[str, list[Any]]:
+    """An id array (PostgreSQL): ``first``'s ids if there are ``size`` of them, else ``fallback``'s.
+
+    Both are ``(SELECT id …)`` subqueries as SQL and parameters; ``alias`` (a constant) names ``first``'s
+    array in the SQL. ``fallback`` is an InitPlan PostgreSQL runs only when its branch of the CASE is
+    taken; OFFSET 0 keeps ``first``'s array one computation however often it is referenced.
+    """
+    (first_sql, first_params), (fallback_sql, fallback_params) = first, fallback
+    sql = (
+        f"(SELECT CASE WHEN cardinality({alias}.ids) >= %s THEN {alias}.ids ELSE ARRAY{fallback_sql} END"  # noqa: S608
+        f" FROM (SELECT ARRAY{first_sql} AS ids OFFSET 0) {alias})"
+    )
+    return sql, [size, *fallback_params, *first_params]
 
 
 class IdFence(Expression):
@@ -340,16 +351,11 @@ class NewestWindow(Expression):
             return compiler.compile(self.walked)
         # Below a keyset cursor (``id < n``, a later page) the window starts at the cursor.
         top = min(self.newest_id, _id_ceiling(query) or self.newest_id)
-        window_sql, window_params = _inner_page(compiler, "indexed", limit, top - width)
-        walk_sql, walk_params = _inner_page(compiler, "walked", limit, None)
-        pk = _pk_sql(compiler)
-        # OFFSET 0 keeps the window's array one computation; the walk (an InitPlan) runs only if needed.
+        window_page = _inner_page(compiler, "indexed", limit, top - width)
+        walked_page = _inner_page(compiler, "walked", limit, None)
+        ids_sql, params = enough_or_else(window_page, walked_page, limit, alias="w")
         # COALESCE makes the scalar subquery an array expression (``ANY((SELECT …))`` would be ANY(set)).
-        sql = (
-            f"{pk} = ANY(COALESCE((SELECT CASE WHEN cardinality(w.ids) >= %s THEN w.ids"  # noqa: S608
-            f" ELSE ARRAY({walk_sql}) END FROM (SELECT ARRAY({window_sql}) AS ids OFFSET 0) w), '{{}}'))"
-        )
-        return sql, [limit, *walk_params, *window_params]
+        return f"{_pk_sql(compiler)} = ANY(COALESCE({ids_sql}, '{{}}'))", params
 
 
 def _newest_page_limit(query: Query) -> int | None:
@@ -412,7 +418,7 @@ def _pk_sql(compiler: Any) -> str:
 
 
 def _inner_page(compiler: Any, form: str, limit: int, floor: int | None) -> tuple[str, list[Any]]:
-    """``SELECT id FROM <table> WHERE <the query's own WHERE> [AND id > floor] ORDER BY id DESC LIMIT n``."""
+    """``(SELECT id FROM <table> WHERE <the query's WHERE> [AND id > floor] ORDER BY id DESC LIMIT n)``."""
     query = compiler.query
     token = _INNER_FORM.set(form)
     try:
@@ -428,5 +434,5 @@ def _inner_page(compiler: Any, form: str, limit: int, floor: int | None) -> tupl
     if floor is not None:
         # A literal, not a parameter PostgreSQL would have to guess: the range's size decides the plan.
         conditions.append(f"{pk} > {int(floor)}")
-    sql = f"SELECT {pk} FROM {source} WHERE {' AND '.join(conditions)} ORDER BY {pk} DESC LIMIT %s"  # noqa: S608
+    sql = f"(SELECT {pk} FROM {source} WHERE {' AND '.join(conditions)} ORDER BY {pk} DESC LIMIT %s)"  # noqa: S608
     return sql, [*params, limit]
