@@ -19,11 +19,14 @@ from django.db.models.sql.where import AND
 from django.utils.tree import Node
 
 from .query import fts5_match, pg_corrected_tsquery, pg_tsquery
+from .schema import WALK_INDEX_COLUMNS
 
 # FTS5 columns a customer may search: internal notes are left out.
 PUBLIC_COLUMNS = ("title", "description", "comments")
 # Trigram similarity (pg_trgm's word_similarity, operator ``<%``) finds titles despite typos.
 TRIGRAM_WEIGHT = 0.05
+# The ticket row a walk's text test reads (see _SearchExpression._condition).
+PROBE_ALIAS = "ventanilla_probe"
 
 
 class _SearchExpression(Expression):
@@ -52,9 +55,14 @@ class _SearchExpression(Expression):
         (self.pk,) = exprs
 
     def _table(self, compiler: Any, connection: Any) -> tuple[str, str, list[Any]]:
+        """The alias to read the text columns under, the row's id as SQL, and its parameters."""
         pk_sql, pk_params = compiler.compile(self.pk)
-        alias = pk_sql.rsplit(".", 1)[0]  # '"tickets_ticket"' or 'U0'
+        # The row's own alias ('"tickets_ticket"', 'U0'), or the probe's.
+        alias = PROBE_ALIAS if self._probed(compiler) else pk_sql.rsplit(".", 1)[0]
         return alias, pk_sql, list(pk_params)
+
+    def _probed(self, compiler: Any) -> bool:
+        return self.last and walks_index_only(compiler.query)
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         raise NotImplementedError(f"ticket search is not available on {connection.vendor}")
@@ -62,14 +70,25 @@ class _SearchExpression(Expression):
     def _fuzzy_text(self) -> str:
         return " ".join(self.terms)
 
-    def _condition(self, sql: str) -> str:
+    def _condition(self, sql: str, compiler: Any) -> str:
         # ``last`` (PostgreSQL conditions): wrapped in a scalar subselect, the test is evaluated after
         # the row's other conditions. PostgreSQL orders plain conditions by declared cost, and ``@@``
         # and ``<%`` claim to be cheap while they cost microseconds a row (a detoasted vector, a
         # title's trigrams); so where rows are walked newest first, only those that passed the
         # permission restriction pay for it. The subselect also hides the test's selectivity from the
         # planner: use it only where the plan is already decided (an ``ORDER BY id LIMIT`` walk).
-        return f"(SELECT {sql})" if self.last else f"({sql})"
+        # Where the walk's other conditions can be read from the walk index (walks_index_only), the
+        # subselect reads the text from the row it probes by id, so the walk itself stays index-only and
+        # only visible rows cost a heap visit.
+        if not self.last:
+            return f"({sql})"
+        if not self._probed(compiler):
+            return f"(SELECT {sql})"
+        pk_sql, _params = compiler.compile(self.pk)
+        meta = self.pk.target.model._meta  # type: ignore[union-attr]  # resolved: a Col of the ticket table
+        qn = compiler.quote_name
+        probe = f"{qn(meta.db_table)} {PROBE_ALIAS} WHERE {PROBE_ALIAS}.{qn(meta.pk.column)} = {pk_sql}"
+        return f"(SELECT {sql} FROM {probe})"  # noqa: S608 (model constants and compiled SQL, no input)
 
 
 class TicketMatch(_SearchExpression):
@@ -89,7 +108,7 @@ class TicketMatch(_SearchExpression):
         if self.fuzzy:
             parts.append(f"%s <%% {alias}.title")
             all_params.append(self._fuzzy_text())
-        return self._condition(" OR ".join(parts)), all_params
+        return self._condition(" OR ".join(parts), compiler), all_params
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         _alias, pk_sql, pk_params = self._table(compiler, connection)
@@ -147,7 +166,7 @@ class TitleSimilar(_SearchExpression):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         alias, _pk, _pk_params = self._table(compiler, connection)
-        return self._condition(f"%s <%% {alias}.title"), [self._fuzzy_text()]
+        return self._condition(f"%s <%% {alias}.title", compiler), [self._fuzzy_text()]
 
 
 class TypoMatch(_SearchExpression):
@@ -169,9 +188,11 @@ class TypoMatch(_SearchExpression):
         alias, _pk, _pk_params = self._table(compiler, connection)
         tsquery, params = pg_corrected_tsquery(self.terms)
         if not self.include_internal:
-            return self._condition(f"{alias}.search_public @@ {tsquery}"), list(params)
+            return self._condition(f"{alias}.search_public @@ {tsquery}", compiler), list(params)
         return (
-            self._condition(f"{alias}.search_public @@ {tsquery} OR {alias}.search_notes @@ {tsquery}"),
+            self._condition(
+                f"{alias}.search_public @@ {tsquery} OR {alias}.search_notes @@ {tsquery}", compiler
+            ),
             [*params, *params],
         )
 
@@ -310,8 +331,9 @@ class NewestWindow(Expression):
     (the planner's estimate of matches per id, which runs up to 2.5 times too high for words whose
     Spanish and English stems differ). Where a walk is expected to find the page within ``MIN_WALK`` ids
     it walks: the text indexes' bitmap of a word that common costs as much (``impresora``: 30,000
-    tickets at 1M, 9 ms). Compiled anywhere else (a count, another order, a query that filters through
-    joins), it is the ``indexed`` condition.
+    tickets at 1M, 7–9 ms), and the walk, a page of ids of its own, reads who may see each row from the
+    walk index (:func:`walks_index_only`: 5–6 ms). Compiled anywhere else (a count, another order, a
+    query that filters through joins), it is the ``indexed`` condition.
     """
 
     conditional = True
@@ -347,8 +369,11 @@ class NewestWindow(Expression):
             return compiler.compile(self.indexed)
         walk = limit / max(self.density, 1e-9)  # the ids a walk is expected to read for the page
         width = math.ceil(self.WINDOW_SAFETY * walk)
-        if walk < self.MIN_WALK or width >= self.newest_id:  # a short walk is cheaper than any bitmap
-            return compiler.compile(self.walked)
+        if walk < self.MIN_WALK or width >= self.newest_id:
+            # A short walk is cheaper than any bitmap. Fenced as a page of ids of its own, it can walk
+            # the walk index (index-only, see walks_index_only) where the page itself needs whole rows.
+            ids_sql, params = _inner_page(compiler, "walked", limit, None)
+            return f"{_pk_sql(compiler)} = ANY(ARRAY{ids_sql})", params
         # Below a keyset cursor (``id < n``, a later page) the window starts at the cursor.
         top = min(self.newest_id, _id_ceiling(query) or self.newest_id)
         window_page = _inner_page(compiler, "indexed", limit, top - width)
@@ -356,6 +381,30 @@ class NewestWindow(Expression):
         ids_sql, params = enough_or_else(window_page, walked_page, limit, alias="w")
         # COALESCE makes the scalar subquery an array expression (``ANY((SELECT …))`` would be ANY(set)).
         return f"{_pk_sql(compiler)} = ANY(COALESCE({ids_sql}, '{{}}'))", params
+
+
+def walks_index_only(query: Query) -> bool:
+    """Whether a walk of ``query`` can test every condition but the text from the walk index alone.
+
+    True where the rows walked are ids only — an inner page of :class:`NewestWindow` (compiled under
+    its ``walked`` form) or a ``values("pk")`` subquery such as the typo walk — and the WHERE reads only
+    the base table's ``WALK_INDEX_COLUMNS`` (the permission rules' columns, a keyset cursor) and
+    self-contained subqueries. Then PostgreSQL can walk ``ticket_walk_idx`` backward without a heap
+    visit for the rows the caller may not see.
+    """
+    selects_ids = _INNER_FORM.get() == "walked" or (
+        tuple(query.values_select) == ("pk",) and not query.annotation_select
+    )
+    if not selects_ids:
+        return False
+    table = query.base_table
+    return all(_in_walk_index(node, table) for node in _expressions(query.where))
+
+
+def _in_walk_index(node: Any, alias: str) -> bool:
+    if isinstance(node, Ref):
+        return False
+    return not isinstance(node, Col) or (node.alias == alias and node.target.column in WALK_INDEX_COLUMNS)
 
 
 def _newest_page_limit(query: Query) -> int | None:

@@ -277,6 +277,28 @@ PG_WORDS_INSTALL = [
     "ANALYZE ticket_search_word",
 ]
 
+# Walks of the newest tickets (common words, the typo fallback) test who may see a row from this index
+# alone — an index-only scan backward, no heap page for the rows the caller may not see — and read the
+# text of the visible rows only (expressions.WALK_COLUMNS, docs/adr/0002-search.md "Index-only walks").
+# The columns are those of the permission rules (agents: team, assignee; customers: requester,
+# organisation). Every one of them is indexed already, so updates that were HOT stay HOT. Autovacuum
+# after 1 % of the rows were inserted or changed (defaults: 20 %) keeps the visibility map of all but the
+# newest tickets fresh: a page not marked all-visible costs the walk a heap visit per row (then it is
+# 15 % slower than without the index, ADR 0002 "Index-only walks").
+WALK_INDEX_COLUMNS = frozenset({"id", "team_id", "assignee_id", "requester_id", "organization_id"})
+PG_WALK_INDEX_INSTALL = [
+    "CREATE INDEX IF NOT EXISTS ticket_walk_idx ON tickets_ticket (id) "
+    "INCLUDE (team_id, assignee_id, requester_id, organization_id)",
+    "ALTER TABLE tickets_ticket SET (autovacuum_vacuum_insert_scale_factor = 0.01, "
+    "autovacuum_vacuum_scale_factor = 0.01)",
+]
+
+PG_WALK_INDEX_UNINSTALL = [
+    "ALTER TABLE tickets_ticket RESET "
+    "(autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_scale_factor)",
+    "DROP INDEX IF EXISTS ticket_walk_idx",
+]
+
 PG_WORDS_UNINSTALL = [
     "DROP TRIGGER IF EXISTS ticket_search_words_update ON tickets_ticket",
     "DROP TRIGGER IF EXISTS ticket_search_words_insert ON tickets_ticket",
@@ -398,6 +420,17 @@ def install_words(connection: Any) -> None:
 def uninstall_words(connection: Any) -> None:
     if connection.vendor == "postgresql":
         run_statements(connection, PG_WORDS_UNINSTALL)
+
+
+def install_walk_index(connection: Any) -> None:
+    """The covering index of the permission columns that newest-first walks read (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        run_statements(connection, PG_WALK_INDEX_INSTALL)
+
+
+def uninstall_walk_index(connection: Any) -> None:
+    if connection.vendor == "postgresql":
+        run_statements(connection, PG_WALK_INDEX_UNINSTALL)
 
 
 def uninstall(connection: Any) -> None:

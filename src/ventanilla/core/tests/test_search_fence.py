@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 import ventanilla.core.search as search
 from ventanilla.core.permissions import restrict
 from ventanilla.core.search import search_tickets
-from ventanilla.core.search.expressions import NewestWindow
+from ventanilla.core.search.expressions import PROBE_ALIAS, NewestWindow
+from ventanilla.core.search.schema import WALK_INDEX_COLUMNS
 from ventanilla.testing.factories import make_ticket
+from ventanilla.tickets.choices import OPEN
 from ventanilla.tickets.models import Ticket
 from ventanilla.tickets.rules import team_ids
 from ventanilla.tickets.services import add_comment, set_watchers
@@ -65,7 +67,8 @@ def crowd(personas: Any) -> dict[str, list[Ticket]]:
 # caller's queryset), and whether it would AND the match's bitmap with a bigger one of the restriction,
 # decide between the fence, the fence of candidates looked up among all tickets (for the words, and for
 # the typo fallback when the restriction is big), either with a walk of the newest ids first for the typo
-# fallback, and the plain walk for common words.
+# fallback, and for common words the window of newest ids, the walk behind it, or the short walk alone
+# (a fenced page of ids walked through the walk index, see walks_index_only).
 _FENCE = search.PlanEstimate(0.0)
 _CANDIDATES = search.PlanEstimate(0.0, intersection=(10.0, 1e6))
 _MANY = search.PlanEstimate(1e9)
@@ -78,8 +81,9 @@ PLANS = {
     "candidates, walked fallback": (_CANDIDATES, _MANY, _MANY),
     "walk": (_MANY, _MANY, _MANY),
     "window": (_WINDOWED, _MANY, _MANY),
+    "short walk": (_WINDOWED, _MANY, _MANY),
 }
-COMMON_WORD_PLANS = {"walk", "window"}  # the words matched: no typo fallback
+COMMON_WORD_PLANS = {"walk", "window", "short walk"}  # the words matched: no typo fallback
 
 
 @pytest.fixture(params=sorted(PLANS) if POSTGRES else ["fts5"])
@@ -88,8 +92,9 @@ def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     if POSTGRES:
         estimates = PLANS[request.param]
         monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
-        # Windows however small: in the test database every walk is short.
-        monkeypatch.setattr(NewestWindow, "MIN_WALK", 0)
+        # Windows however small (in the test database every walk is short), except for the short walk.
+        if request.param != "short walk":
+            monkeypatch.setattr(NewestWindow, "MIN_WALK", 0)
     return str(request.param)
 
 
@@ -390,3 +395,58 @@ def test_a_page_of_common_words_costs_a_fixed_number_of_queries(
             _ = (ticket.requester, ticket.organization, ticket.team, ticket.assignee)
     assert {t.pk for t in page} == {t.pk for t in printers}
     assert "cardinality(w.ids)" in captured.captured_queries[1]["sql"]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the walk index is PostgreSQL's")
+def test_the_walk_index_carries_every_column_walks_trust_it_with() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+            "WHERE c.relname = 'ticket_walk_idx'"
+        )
+        columns = {row[0] for row in cursor.fetchall()}
+    assert columns == WALK_INDEX_COLUMNS
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the walk index is PostgreSQL's")
+def test_short_walks_read_who_may_see_from_the_walk_index(
+    personas: Any, printers: list[Ticket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Common words whose walk is expected to be short: the page is a fenced walk of ids, the rows'
+    # permission columns read from ticket_walk_idx and the text of the visible rows read by id.
+    common = search.PlanEstimate(search.FENCE_MAX_ESTIMATE + 1.0)
+    monkeypatch.setattr(search, "plan_estimates", lambda *qs: [common] * len(qs))
+    user = personas.customer_a
+    expected = [t.pk for t in reversed(printers) if t.requester_id == user.pk]
+    page = search_tickets(visible(user), "impresora", user=user, order=False).order_by("-id")[:50]
+    sql = str(page.query)
+    assert PROBE_ALIAS in sql and "cardinality(w.ids)" not in sql
+    assert [t.pk for t in page] == expected
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner's choice on a table of a few dozen rows is a sequential scan; on a big one, the walk.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        assert "Index Only Scan Backward using ticket_walk_idx" in page.explain()
+    # A condition the index does not carry (status): the text is tested on the walked row itself.
+    open_only = visible(user).filter(status__in=sorted(OPEN))
+    filtered = search_tickets(open_only, "impresora", user=user, order=False).order_by("-id")[:50]
+    assert PROBE_ALIAS not in str(filtered.query)
+    assert [t.pk for t in filtered] == expected
+
+
+@pytest.mark.skipif(not POSTGRES, reason="typo matching (pg_trgm) is PostgreSQL's")
+@pytest.mark.parametrize("filtered", [False, True])
+def test_the_typo_walk_finds_the_same_tickets_with_and_without_the_walk_index(
+    personas: Any, printers: list[Ticket], monkeypatch: pytest.MonkeyPatch, filtered: bool
+) -> None:
+    # The typo fallback walks the newest ids: through the walk index when the caller's conditions are
+    # its columns, row by row when one is not (status); the same tickets either way, the caller's only.
+    estimates = PLANS["fence, walked fallback"]
+    monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
+    user = personas.customer_a
+    expected = [t.pk for t in reversed(printers) if t.requester_id == user.pk]
+    queryset = visible(user).filter(status__in=sorted(OPEN)) if filtered else visible(user)
+    result = search_tickets(queryset, "impresroa", user=user, order=False).order_by("-id")
+    assert (PROBE_ALIAS in str(result.query)) is not filtered
+    assert list(result.values_list("pk", flat=True)) == expected
