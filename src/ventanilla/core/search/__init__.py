@@ -45,7 +45,17 @@ from django.db.models.expressions import RawSQL
 
 from ventanilla.core.context import current_actor
 
-from .expressions import IdFence, NewestOrAll, NewestWindow, TicketMatch, TicketRank, TitleSimilar, TypoMatch
+from .expressions import (
+    IdFence,
+    NewestOrAll,
+    NewestWindow,
+    TestedAfter,
+    TicketMatch,
+    TicketRank,
+    TitleSimilar,
+    TypoMatch,
+    movable_where,
+)
 from .query import ParsedQuery, parse, parse_number
 from .schema import SEARCH_INDEXES, rebuild
 
@@ -144,11 +154,18 @@ def search_tickets(
             per_row = TypoMatch(parsed.terms, internal, last=True)
             fallback = NewestOrAll(queryset.filter(per_row, pk__gt=floor), fallback, FUZZY_WINDOW)
     if estimates[0].candidates_first:
-        # Candidates first: the same restricted queryset, narrowed to the ids that match among all tickets
-        # (an InitPlan of its own: text indexes only), so the restriction is tested on those rows alone
-        # instead of being built as a bitmap over every ticket it allows. Still the caller's queryset:
-        # the ids that can come out of the fence are the restricted ones, as before.
-        matches = queryset.filter(IdFence(_all_tickets(queryset).filter(_text_condition(parsed, internal))))
+        # Candidates first: the restriction is tested on the rows that match among all tickets only,
+        # instead of being built as a bitmap over every ticket it allows. Where the caller's WHERE can
+        # move (an agent's teams: plain columns), it is a filter of the rows the text bitmap fetches
+        # anyway (TestedAfter: one heap visit per candidate); else (a customer's watcher subquery) the
+        # caller's queryset narrowed to the matching ids (an InitPlan of text indexes only, then a
+        # primary-key probe per candidate). Either way the ids that can come out of the fence pass the
+        # caller's conditions, and the outer query applies them again.
+        text = _text_condition(parsed, internal)
+        if movable_where(queryset.query):
+            matches = _all_tickets(queryset).filter(text, TestedAfter(queryset.query.where))
+        else:
+            matches = queryset.filter(IdFence(_all_tickets(queryset).filter(text)))
     fenced = queryset.filter(IdFence(matches, fallback=fallback, window=RANK_WINDOW if order else None))
     return _ranked(fenced, parsed, internal, fuzzy) if order else fenced
 

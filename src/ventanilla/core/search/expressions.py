@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from django.core.exceptions import FullResultSet
 from django.db.models import BooleanField, Expression, F, FloatField, Q, QuerySet, Subquery
 from django.db.models.expressions import Col, Ref
 from django.db.models.lookups import LessThan, LessThanOrEqual
@@ -307,6 +308,47 @@ class IdFence(Expression):
             array = f"({array})[1:%s]"
             params.append(self.window)
         return f"{pk_sql} = ANY({array})", params
+
+
+class TestedAfter(Expression):
+    """A queryset's WHERE as a condition PostgreSQL tests on each row it reads, never through an index.
+
+    ``(SELECT (<where>))``: a scalar subselect the planner cannot turn into index scans, so in a bitmap
+    scan of the text indexes the caller's restriction is a filter on the rows the bitmap fetches anyway
+    (candidates first: the few hundred matching rows) rather than a bitmap of every row it allows.
+    Only for a WHERE that :func:`movable_where` accepts: the base table's own columns and no subqueries
+    (moved into another query, a subquery's reference to the outer row would be relabelled wrongly).
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, where: Any) -> None:
+        super().__init__()
+        self.where = where
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.where]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.where,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        raise NotImplementedError(f"TestedAfter is PostgreSQL only, not {connection.vendor}")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        try:
+            sql, params = compiler.compile(self.where)
+        except FullResultSet:  # no condition at all (someone who sees every ticket)
+            return "TRUE", []
+        return (f"(SELECT ({sql}))", list(params)) if sql else ("TRUE", [])
+
+
+def movable_where(query: Query) -> bool:
+    """Whether ``query``'s WHERE means the same moved into another query of the same table (TestedAfter)."""
+    return _columns_only_of(query, query.base_table) and not any(
+        isinstance(node, Query) for node in _expressions(query.where)
+    )
 
 
 # While NewestWindow compiles its inner copies of the query it sits in, it compiles there as one of its
