@@ -86,12 +86,17 @@ PLANS = {
 COMMON_WORD_PLANS = {"walk", "window", "short walk"}  # the words matched: no typo fallback
 
 
+def _force_plan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make ``search_tickets`` pick the PostgreSQL plan ``name`` of PLANS, whatever the data."""
+    estimates = PLANS[name]
+    monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
+
+
 @pytest.fixture(params=sorted(PLANS) if POSTGRES else ["fts5"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the test once per PostgreSQL plan, forcing the estimates that select it."""
     if POSTGRES:
-        estimates = PLANS[request.param]
-        monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
+        _force_plan(monkeypatch, request.param)
         # Windows however small (in the test database every walk is short), except for the short walk.
         if request.param != "short walk":
             monkeypatch.setattr(NewestWindow, "MIN_WALK", 0)
@@ -223,8 +228,7 @@ def test_candidates_are_fenced_by_the_restricted_queryset(
 ) -> None:
     # Candidates first: the words are looked up among all tickets, but only inside a fence whose rows
     # come from the caller's restricted queryset, so the outer query never rests on its filter alone.
-    estimates = PLANS["candidates"]
-    monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
+    _force_plan(monkeypatch, "candidates")
     user = personas.customer_a
     for order in (False, True):
         sql = str(search_tickets(visible(user), "correo lento", user=user, order=order).query)
@@ -242,8 +246,7 @@ def test_an_agents_candidates_are_filtered_by_the_agents_restriction(
 ) -> None:
     # Candidates first for a restriction of plain columns (an agent's teams): the restriction is tested
     # on each matching row the text bitmap fetches (a scalar subselect), inside the candidates' query.
-    estimates = PLANS["candidates"]
-    monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
+    _force_plan(monkeypatch, "candidates")
     agent = personas.agent_1
     crowd_team = Ticket.objects.filter(pk__in=[t.pk for t in crowd["others"]])
     crowd_team.update(team=personas.team_1)
@@ -467,8 +470,7 @@ def test_the_typo_walk_finds_the_same_tickets_with_and_without_the_walk_index(
 ) -> None:
     # The typo fallback walks the newest ids: through the walk index when the caller's conditions are
     # its columns, row by row when one is not (status); the same tickets either way, the caller's only.
-    estimates = PLANS["fence, walked fallback"]
-    monkeypatch.setattr(search, "plan_estimates", lambda *qs: list(estimates[: len(qs)]))
+    _force_plan(monkeypatch, "fence, walked fallback")
     user = personas.customer_a
     expected = [t.pk for t in reversed(printers) if t.requester_id == user.pk]
     queryset = visible(user).filter(status__in=sorted(OPEN)) if filtered else visible(user)
