@@ -258,7 +258,8 @@ class IdFence(Expression):
     ``fallback`` (a queryset, with its own ordering and slice) is used only when ``ids`` is empty: a
     ``COALESCE`` of two InitPlans, the second one runs only if the first found nothing. With ``window``
     only the ``window`` highest ids are kept: sorted in the subquery, not limited there, since a LIMIT
-    would tempt the planner into the id walk again.
+    would tempt the planner into the id walk again. A sliced ``ids`` (``values("pk")[:n]``, already
+    ordered) is taken as it is: a window of ids chosen by its own plan.
     """
 
     conditional = True
@@ -273,7 +274,9 @@ class IdFence(Expression):
         pk: Any = None,
     ) -> None:
         super().__init__()
-        self.ids: Any = Subquery((ids.order_by("-pk") if window is not None else ids.order_by()).values("pk"))
+        if not ids.query.is_sliced:  # a sliced one (``values("pk")[:n]``) keeps its own order
+            ids = (ids.order_by("-pk") if window is not None else ids.order_by()).values("pk")
+        self.ids: Any = Subquery(ids)
         self.fallback: Any = fallback
         if isinstance(fallback, QuerySet):
             if window is not None and not fallback.query.is_sliced:
