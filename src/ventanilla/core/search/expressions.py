@@ -433,23 +433,15 @@ def walks_index_only(query: Query) -> bool:
 
     True where the rows walked are ids only — an inner page of :class:`NewestWindow` (compiled under
     its ``walked`` form) or a ``values("pk")`` subquery such as the typo walk — and the WHERE reads only
-    the base table's ``WALK_INDEX_COLUMNS`` (the permission rules' columns, a keyset cursor) and
-    self-contained subqueries. Then PostgreSQL can walk ``ticket_walk_idx`` backward without a heap
-    visit for the rows the caller may not see.
+    the base table's ``WALK_INDEX_COLUMNS`` (the permission rules' columns, a keyset cursor) outside
+    subqueries. Then PostgreSQL can walk ``ticket_walk_idx`` backward without a heap visit for the rows
+    the caller may not see (a subquery reading another column of the row only makes it choose a plain
+    walk: the result is the same).
     """
     selects_ids = _INNER_FORM.get() == "walked" or (
         tuple(query.values_select) == ("pk",) and not query.annotation_select
     )
-    if not selects_ids:
-        return False
-    table = query.base_table
-    return all(_in_walk_index(node, table) for node in _expressions(query.where))
-
-
-def _in_walk_index(node: Any, alias: str) -> bool:
-    if isinstance(node, Ref):
-        return False
-    return not isinstance(node, Col) or (node.alias == alias and node.target.column in WALK_INDEX_COLUMNS)
+    return selects_ids and _columns_only_of(query, query.base_table, WALK_INDEX_COLUMNS)
 
 
 def _newest_page_limit(query: Query) -> int | None:
@@ -481,16 +473,22 @@ def _id_ceiling(query: Query) -> int | None:
     return min(bounds, default=None)
 
 
-def _columns_only_of(query: Query, alias: str) -> bool:
-    """Whether the WHERE reads only the base table's own columns (and self-contained subqueries).
+def _columns_only_of(query: Query, alias: str, columns: frozenset[str] | None = None) -> bool:
+    """Whether the WHERE reads only the base table's own columns (``columns`` of them, if given).
 
     The inner queries reuse the WHERE as compiled for the outer query, under the base table's alias; a
-    condition on a joined table or on a select alias would not mean the same there.
+    condition on a joined table or on a select alias would not mean the same there. Subqueries are not
+    looked into.
     """
-    return all(
-        not (isinstance(node, Ref) or (isinstance(node, Col) and node.alias != alias))
-        for node in _expressions(query.where)
-    )
+    return all(_reads_only(node, alias, columns) for node in _expressions(query.where))
+
+
+def _reads_only(node: Any, alias: str, columns: frozenset[str] | None) -> bool:
+    if isinstance(node, Ref):
+        return False
+    if not isinstance(node, Col):
+        return True
+    return node.alias == alias and (columns is None or node.target.column in columns)
 
 
 def _expressions(node: Any) -> Iterator[Any]:
