@@ -30,6 +30,13 @@ TRIGRAM_WEIGHT = 0.05
 PROBE_ALIAS = "ventanilla_probe"
 
 
+class _PostgreSQLOnly(Expression):
+    """An expression with SQL for PostgreSQL only (``as_postgresql``); elsewhere it refuses to compile."""
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        raise NotImplementedError(f"{type(self).__name__} is PostgreSQL only, not {connection.vendor}")
+
+
 class _SearchExpression(Expression):
     def __init__(
         self,
@@ -59,11 +66,9 @@ class _SearchExpression(Expression):
         """The alias to read the text columns under, the row's id as SQL, and its parameters."""
         pk_sql, pk_params = compiler.compile(self.pk)
         # The row's own alias ('"tickets_ticket"', 'U0'), or the probe's.
-        alias = PROBE_ALIAS if self._probed(compiler) else pk_sql.rsplit(".", 1)[0]
+        probed = self.last and walks_index_only(compiler.query)
+        alias = PROBE_ALIAS if probed else pk_sql.rsplit(".", 1)[0]
         return alias, pk_sql, list(pk_params)
-
-    def _probed(self, compiler: Any) -> bool:
-        return self.last and walks_index_only(compiler.query)
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         raise NotImplementedError(f"ticket search is not available on {connection.vendor}")
@@ -71,7 +76,7 @@ class _SearchExpression(Expression):
     def _fuzzy_text(self) -> str:
         return " ".join(self.terms)
 
-    def _condition(self, sql: str, compiler: Any) -> str:
+    def _condition(self, sql: str, compiler: Any, alias: str, pk_sql: str) -> str:
         # ``last`` (PostgreSQL conditions): wrapped in a scalar subselect, the test is evaluated after
         # the row's other conditions. PostgreSQL orders plain conditions by declared cost, and ``@@``
         # and ``<%`` claim to be cheap while they cost microseconds a row (a detoasted vector, a
@@ -81,14 +86,14 @@ class _SearchExpression(Expression):
         # Where the walk's other conditions can be read from the walk index (walks_index_only), the
         # subselect reads the text from the row it probes by id, so the walk itself stays index-only and
         # only visible rows cost a heap visit.
+        # ``alias`` and ``pk_sql`` come from _table, which chose the probe's alias for such a walk.
         if not self.last:
             return f"({sql})"
-        if not self._probed(compiler):
+        if alias != PROBE_ALIAS:
             return f"(SELECT {sql})"
-        pk_sql, _params = compiler.compile(self.pk)
         meta = self.pk.target.model._meta  # type: ignore[union-attr]  # resolved: a Col of the ticket table
-        qn = compiler.quote_name
-        probe = f"{qn(meta.db_table)} {PROBE_ALIAS} WHERE {PROBE_ALIAS}.{qn(meta.pk.column)} = {pk_sql}"
+        table, pk = compiler.quote_name(meta.db_table), compiler.quote_name(meta.pk.column)
+        probe = f"{table} {PROBE_ALIAS} WHERE {PROBE_ALIAS}.{pk} = {pk_sql}"
         return f"(SELECT {sql} FROM {probe})"  # noqa: S608 (model constants and compiled SQL, no input)
 
 
@@ -99,7 +104,7 @@ class TicketMatch(_SearchExpression):
     output_field_class = BooleanField
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        alias, _pk, _pk_params = self._table(compiler, connection)
+        alias, pk_sql, _pk_params = self._table(compiler, connection)
         tsquery, params = pg_tsquery(self.terms)
         parts = [f"{alias}.search_public @@ ({tsquery})"]
         all_params: list[Any] = list(params)
@@ -109,7 +114,7 @@ class TicketMatch(_SearchExpression):
         if self.fuzzy:
             parts.append(f"%s <%% {alias}.title")
             all_params.append(self._fuzzy_text())
-        return self._condition(" OR ".join(parts), compiler), all_params
+        return self._condition(" OR ".join(parts), compiler, alias, pk_sql), all_params
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         _alias, pk_sql, pk_params = self._table(compiler, connection)
@@ -166,8 +171,8 @@ class TitleSimilar(_SearchExpression):
     output_field_class = BooleanField
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        alias, _pk, _pk_params = self._table(compiler, connection)
-        return self._condition(f"%s <%% {alias}.title", compiler), [self._fuzzy_text()]
+        alias, pk_sql, _pk_params = self._table(compiler, connection)
+        return self._condition(f"%s <%% {alias}.title", compiler, alias, pk_sql), [self._fuzzy_text()]
 
 
 class TypoMatch(_SearchExpression):
@@ -186,19 +191,24 @@ class TypoMatch(_SearchExpression):
         super().__init__(terms, include_internal, fuzzy=False, last=last)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        alias, _pk, _pk_params = self._table(compiler, connection)
+        alias, pk_sql, _pk_params = self._table(compiler, connection)
         tsquery, params = pg_corrected_tsquery(self.terms)
         if not self.include_internal:
-            return self._condition(f"{alias}.search_public @@ {tsquery}", compiler), list(params)
+            return self._condition(f"{alias}.search_public @@ {tsquery}", compiler, alias, pk_sql), list(
+                params
+            )
         return (
             self._condition(
-                f"{alias}.search_public @@ {tsquery} OR {alias}.search_notes @@ {tsquery}", compiler
+                f"{alias}.search_public @@ {tsquery} OR {alias}.search_notes @@ {tsquery}",
+                compiler,
+                alias,
+                pk_sql,
             ),
             [*params, *params],
         )
 
 
-class NewestOrAll(Expression):
+class NewestOrAll(_PostgreSQLOnly):
     """Id array (PostgreSQL): ``recent``'s ids if it finds ``size`` of them, else all of ``everything``'s.
 
     ``recent`` is a cheap, bounded look (a walk of the newest ids) and ``everything`` the complete one
@@ -220,9 +230,6 @@ class NewestOrAll(Expression):
 
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.recent, self.everything = exprs
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        raise NotImplementedError(f"NewestOrAll is PostgreSQL only, not {connection.vendor}")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         recent, everything = compiler.compile(self.recent), compiler.compile(self.everything)
@@ -246,7 +253,7 @@ def enough_or_else(
     return sql, [size, *fallback_params, *first_params]
 
 
-class IdFence(Expression):
+class IdFence(_PostgreSQLOnly):
     """``pk = ANY(ARRAY(SELECT id FROM <ids>))`` (PostgreSQL): membership in a set computed on its own.
 
     PostgreSQL runs an uncorrelated ``ARRAY(SELECT …)`` once, as an InitPlan, planned without the outer
@@ -292,9 +299,6 @@ class IdFence(Expression):
         self.pk, self.ids, *rest = exprs
         self.fallback = rest[0] if rest else None
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        raise NotImplementedError(f"the id fence is PostgreSQL only, not {connection.vendor}")
-
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         pk_sql, params = compiler.compile(self.pk)
         params = list(params)
@@ -313,7 +317,7 @@ class IdFence(Expression):
         return f"{pk_sql} = ANY({array})", params
 
 
-class TestedAfter(Expression):
+class TestedAfter(_PostgreSQLOnly):
     """A queryset's WHERE as a condition PostgreSQL tests on each row it reads, never through an index.
 
     ``(SELECT (<where>))``: a scalar subselect the planner cannot turn into index scans, so in a bitmap
@@ -336,9 +340,6 @@ class TestedAfter(Expression):
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         (self.where,) = exprs
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        raise NotImplementedError(f"TestedAfter is PostgreSQL only, not {connection.vendor}")
-
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         try:
             sql, params = compiler.compile(self.where)
@@ -359,7 +360,7 @@ def movable_where(query: Query) -> bool:
 _INNER_FORM: ContextVar[str | None] = ContextVar("ventanilla_search_inner_form", default=None)
 
 
-class NewestWindow(Expression):
+class NewestWindow(_PostgreSQLOnly):
     """A text condition that, in a page of newest tickets, first looks among the newest ids (PostgreSQL).
 
     A page of a common word — ``ORDER BY id DESC LIMIT n`` — is found by PostgreSQL walking the primary
@@ -400,9 +401,6 @@ class NewestWindow(Expression):
 
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.indexed, self.walked = exprs
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        raise NotImplementedError(f"NewestWindow is PostgreSQL only, not {connection.vendor}")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         form = _INNER_FORM.get()
