@@ -279,7 +279,8 @@ PG_WORDS_INSTALL = [
 
 # Walks of the newest tickets (common words, the typo fallback) test who may see a row from this index
 # alone — an index-only scan backward, no heap page for the rows the caller may not see — and read the
-# text of the visible rows only (expressions.WALK_COLUMNS, docs/adr/0002-search.md "Index-only walks").
+# text of the visible rows only (expressions.walks_index_only; docs/adr/0002-search.md "Index-only
+# walks"). WALK_INDEX_COLUMNS are the index's columns, which that check trusts it with.
 # The columns are those of the permission rules (agents: team, assignee; customers: requester,
 # organisation). Every one of them is indexed already, so updates that were HOT stay HOT. Autovacuum
 # after 1 % of the rows were inserted or changed (defaults: 20 %) keeps the visibility map of all but the
@@ -392,6 +393,12 @@ SQLITE_UNINSTALL = [
 ]
 
 
+def _run_on_postgresql(connection: Any, statements: list[str]) -> None:
+    """The parts that exist on PostgreSQL only (SQLite has no equivalent, or needs none)."""
+    if connection.vendor == "postgresql":
+        run_statements(connection, statements)
+
+
 def install(connection: Any) -> None:
     """Create the index, its triggers, and fill it from the existing tickets (idempotent)."""
     if connection.vendor == "postgresql":
@@ -402,35 +409,29 @@ def install(connection: Any) -> None:
 
 def install_comment_triggers(connection: Any) -> None:
     """Comments reindex their tickets once per statement (PostgreSQL; SQLite's triggers are per row)."""
-    if connection.vendor == "postgresql":
-        run_statements(connection, PG_COMMENT_TRIGGERS)
+    _run_on_postgresql(connection, PG_COMMENT_TRIGGERS)
 
 
 def uninstall_comment_triggers(connection: Any) -> None:
-    if connection.vendor == "postgresql":
-        run_statements(connection, PG_COMMENT_TRIGGERS_BY_ROW)
+    _run_on_postgresql(connection, PG_COMMENT_TRIGGERS_BY_ROW)
 
 
 def install_words(connection: Any) -> None:
     """Create the typo dictionary of title words and its triggers, filled from the titles (PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        run_statements(connection, PG_WORDS_INSTALL)
+    _run_on_postgresql(connection, PG_WORDS_INSTALL)
 
 
 def uninstall_words(connection: Any) -> None:
-    if connection.vendor == "postgresql":
-        run_statements(connection, PG_WORDS_UNINSTALL)
+    _run_on_postgresql(connection, PG_WORDS_UNINSTALL)
 
 
 def install_walk_index(connection: Any) -> None:
     """The covering index of the permission columns that newest-first walks read (PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        run_statements(connection, PG_WALK_INDEX_INSTALL)
+    _run_on_postgresql(connection, PG_WALK_INDEX_INSTALL)
 
 
 def uninstall_walk_index(connection: Any) -> None:
-    if connection.vendor == "postgresql":
-        run_statements(connection, PG_WALK_INDEX_UNINSTALL)
+    _run_on_postgresql(connection, PG_WALK_INDEX_UNINSTALL)
 
 
 def uninstall(connection: Any) -> None:
